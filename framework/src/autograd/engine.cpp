@@ -1,0 +1,280 @@
+// The backward pass, as PyTorch's engine runs it: count how many edges lead
+// into each node, then run a node once every consumer of its value has
+// passed its gradient back. Iterative, so graph depth never touches the stack.
+
+#include <string>
+#include <unordered_map>
+
+#include "autograd/graph.hpp"
+#include "tinynn/autograd.hpp"
+
+namespace tinynn {
+namespace detail {
+namespace {
+
+thread_local bool grad_enabled = true;
+
+std::string storage_shape(const Matrix& m) {
+    return format_shape({m.rows(), m.cols()});
+}
+
+// Where the gradients reaching leaves go: into their grad() for backward(),
+// into a list of requested values for grad().
+class Sink {
+  public:
+    Sink() = default;
+    explicit Sink(const std::vector<Tensor>& targets) : capturing_(true) {
+        for (const Tensor& t : targets)
+            targets_.push_back(t.impl().get());
+        grads_.resize(targets.size());
+        seen_.resize(targets.size(), false);
+    }
+
+    void to_leaf(TensorImpl& leaf, Matrix&& g) {
+        if (capturing_) {
+            offer(&leaf, g);
+            return;
+        }
+        if (!leaf.requires_grad)
+            return;
+        if (!leaf.grad) {
+            leaf.grad = std::make_shared<TensorImpl>();
+            leaf.grad->data = std::move(g);
+            leaf.grad->shape = leaf.shape;
+        } else {
+            leaf.grad->data += g;
+        }
+    }
+
+    // A value reached by the walk: keep its gradient if grad() asked for it.
+    void offer(const TensorImpl* value, const Matrix& g) {
+        for (size_t i = 0; i < targets_.size(); ++i) {
+            if (targets_[i] != value)
+                continue;
+            if (seen_[i]) {
+                grads_[i] += g;
+            } else {
+                grads_[i] = g;
+                seen_[i] = true;
+            }
+        }
+    }
+
+    bool capturing() const { return capturing_; }
+
+    std::vector<Tensor> results() {
+        std::vector<Tensor> out;
+        for (size_t i = 0; i < targets_.size(); ++i) {
+            if (!seen_[i])
+                throw Error("grad: input " + std::to_string(i) + " (shape " +
+                            format_shape(targets_[i]->shape) +
+                            ") was not used to compute the output");
+            out.push_back(Tensor::from_matrix(std::move(grads_[i]), targets_[i]->shape));
+        }
+        return out;
+    }
+
+  private:
+    bool capturing_ = false;
+    std::vector<const TensorImpl*> targets_;
+    std::vector<Matrix> grads_;
+    std::vector<bool> seen_;
+};
+
+void check_gradient_shape(const Matrix& g, const TensorImpl& value, const char* op) {
+    if (g.rows() != value.data.rows() || g.cols() != value.data.cols())
+        throw Error(std::string("autograd: the backward of '") + op +
+                    "' gave a gradient of storage shape " + storage_shape(g) +
+                    " for an input of shape " + format_shape(value.shape) + " (storage " +
+                    storage_shape(value.data) + ")");
+}
+
+void run_backward(const std::shared_ptr<TensorImpl>& root, Matrix seed, bool retain_graph,
+                  Sink& sink) {
+    if (!root->grad_fn) {
+        if (!root->requires_grad)
+            throw Error(
+                "backward: the tensor does not require grad and was not made by an op that "
+                "does; call requires_grad_() on the leaves to differentiate");
+        sink.to_leaf(*root, std::move(seed));
+        return;
+    }
+
+    // How many edges lead into each node reachable from the root.
+    std::unordered_map<const Node*, int> dependencies{{root->grad_fn.get(), 0}};
+    std::vector<const Node*> stack{root->grad_fn.get()};
+    while (!stack.empty()) {
+        const Node* node = stack.back();
+        stack.pop_back();
+        if (node->released)
+            throw Error(std::string("backward: trying to backward through the graph a second "
+                                    "time (through '") +
+                        node->op +
+                        "'), whose saved values were freed by the first; pass "
+                        "retain_graph = true to the first backward or grad call");
+        for (const auto& input : node->inputs) {
+            if (!input->grad_fn)
+                continue;
+            auto [it, inserted] = dependencies.try_emplace(input->grad_fn.get(), 0);
+            ++it->second;
+            if (inserted)
+                stack.push_back(input->grad_fn.get());
+        }
+    }
+
+    // Ready values hold their node and keep the value itself (which backward
+    // functions may read) alive after its consumers released their inputs.
+    std::unordered_map<const Node*, Matrix> pending;
+    pending.emplace(root->grad_fn.get(), std::move(seed));
+    std::vector<std::shared_ptr<TensorImpl>> ready{root};
+    std::vector<Matrix> grads;
+    while (!ready.empty()) {
+        std::shared_ptr<TensorImpl> value = std::move(ready.back());
+        ready.pop_back();
+        Node& node = *value->grad_fn;
+        auto entry = pending.find(&node);
+        Matrix grad_output = std::move(entry->second);
+        pending.erase(entry);
+        if (sink.capturing())
+            sink.offer(value.get(), grad_output);
+
+        grads.assign(node.inputs.size(), Matrix());
+        node.backward(node, grad_output, grads);
+        for (size_t i = 0; i < node.inputs.size(); ++i) {
+            const std::shared_ptr<TensorImpl>& input = node.inputs[i];
+            if (!input->needs_grad())
+                continue;
+            check_gradient_shape(grads[i], *input, node.op);
+            if (!input->grad_fn) {
+                sink.to_leaf(*input, std::move(grads[i]));
+                continue;
+            }
+            const Node* next = input->grad_fn.get();
+            auto [slot, first] = pending.try_emplace(next);
+            if (first)
+                slot->second = std::move(grads[i]);
+            else
+                slot->second += grads[i];
+            if (--dependencies[next] == 0)
+                ready.push_back(input);
+        }
+        if (!retain_graph)
+            node.release();
+    }
+}
+
+Matrix seed_for(const Tensor& output, const Tensor& gradient, const char* caller) {
+    const TensorImpl& out = impl_of(output);
+    if (!gradient.defined()) {
+        if (out.data.size() != 1)
+            throw Error(std::string(caller) +
+                        ": a gradient can be implied only for a one-element output, got shape " +
+                        format_shape(out.shape) + "; pass a gradient of that shape");
+        return Matrix::Ones(out.data.rows(), out.data.cols());
+    }
+    if (gradient.shape() != out.shape)
+        throw Error(std::string(caller) + ": the gradient has shape " +
+                    format_shape(gradient.shape()) + " but the output has shape " +
+                    format_shape(out.shape));
+    return gradient.matrix();
+}
+
+}  // namespace
+
+Node::Node(const char* op_name, std::vector<std::shared_ptr<TensorImpl>> edges, BackwardFn fn)
+    : op(op_name), inputs(std::move(edges)), backward(std::move(fn)) {}
+
+namespace {
+// Drops `inputs`; nodes that would die with them are dismantled one by one
+// here instead of inside each other's destructors.
+void free_inputs(std::vector<std::shared_ptr<TensorImpl>>& inputs) {
+    std::vector<std::shared_ptr<Node>> doomed;
+    auto collect = [&doomed](std::vector<std::shared_ptr<TensorImpl>>& edges) {
+        for (auto& input : edges)
+            if (input.use_count() == 1 && input->grad_fn && input->grad_fn.use_count() == 1)
+                doomed.push_back(std::move(input->grad_fn));
+        edges.clear();
+    };
+    collect(inputs);
+    while (!doomed.empty()) {
+        std::shared_ptr<Node> node = std::move(doomed.back());
+        doomed.pop_back();
+        collect(node->inputs);
+    }
+}
+}  // namespace
+
+Node::~Node() {
+    free_inputs(inputs);
+}
+
+void Node::release() {
+    released = true;
+    backward = nullptr;
+    free_inputs(inputs);
+}
+
+Tensor make_result(Matrix data, Shape shape, const char* op,
+                   std::initializer_list<const Tensor*> inputs, BackwardFn backward) {
+    auto out = std::make_shared<TensorImpl>();
+    out->data = std::move(data);
+    out->shape = std::move(shape);
+    if (!grad_enabled)
+        return Tensor(std::move(out));
+    bool any_needs_grad = false;
+    for (const Tensor* input : inputs)
+        any_needs_grad |= impl_of(*input).needs_grad();
+    if (!any_needs_grad)
+        return Tensor(std::move(out));
+
+    std::vector<std::shared_ptr<TensorImpl>> edges;
+    edges.reserve(inputs.size());
+    for (const Tensor* input : inputs)
+        edges.push_back(input->impl());
+    out->grad_fn = std::make_shared<Node>(op, std::move(edges), std::move(backward));
+    out->grad_fn->output = out.get();
+    return Tensor(std::move(out));
+}
+
+const TensorImpl& impl_of(const Tensor& t) {
+    if (!t.defined())
+        throw Error("use of an undefined tensor (default-constructed Tensor)");
+    return *t.impl();
+}
+
+}  // namespace detail
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+    Matrix seed = detail::seed_for(*this, gradient, "backward");
+    detail::Sink sink;
+    detail::run_backward(impl(), std::move(seed), retain_graph, sink);
+}
+
+std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs,
+                         const Tensor& grad_output, bool retain_graph) {
+    for (size_t i = 0; i < inputs.size(); ++i)
+        if (!detail::impl_of(inputs[i]).needs_grad())
+            throw Error("grad: input " + std::to_string(i) +
+                        " does not require grad; call requires_grad_() on it");
+    Matrix seed = detail::seed_for(output, grad_output, "grad");
+    detail::Sink sink(inputs);
+    detail::run_backward(output.impl(), std::move(seed), retain_graph, sink);
+    return sink.results();
+}
+
+std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs,
+                         bool retain_graph) {
+    return grad(output, inputs, Tensor(), retain_graph);
+}
+
+NoGradGuard::NoGradGuard() : previous_(detail::grad_enabled) {
+    detail::grad_enabled = false;
+}
+NoGradGuard::~NoGradGuard() {
+    detail::grad_enabled = previous_;
+}
+bool is_grad_enabled() {
+    return detail::grad_enabled;
+}
+
+}  // namespace tinynn

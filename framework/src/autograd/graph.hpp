@@ -1,0 +1,57 @@
+#pragma once
+
+// The autograd graph, in the manner of micrograd and flashlight: every value
+// is a TensorImpl; one made by an op points to the Node that made it, and the
+// Node holds the op's inputs and how to pass a gradient back to them.
+
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <vector>
+
+#include "tinynn/tensor.hpp"
+
+namespace tinynn::detail {
+
+struct Node;
+
+struct TensorImpl {
+    Matrix data;  // storage, see tinynn::Matrix
+    Shape shape;
+    bool requires_grad = false;        // set on leaves by requires_grad_()
+    std::shared_ptr<TensorImpl> grad;  // leaves: accumulated by backward()
+    std::shared_ptr<Node> grad_fn;     // values made by an op: that op
+
+    bool needs_grad() const { return requires_grad || grad_fn != nullptr; }
+};
+
+// Given d(loss)/d(output) fills grads[i] = d(loss)/d(inputs[i]) for every
+// input that needs a gradient (node.needs_grad(i)); each shaped like its input.
+using BackwardFn = std::function<void(const struct Node& node, const Matrix& grad_output,
+                                      std::vector<Matrix>& grads)>;
+
+struct Node {
+    const char* op;                                   // for error messages
+    std::vector<std::shared_ptr<TensorImpl>> inputs;  // the graph's edges
+    const TensorImpl* output = nullptr;               // owns this node, so outlives every use of it
+    BackwardFn backward;
+    bool released = false;  // what it saved was freed by a backward
+
+    Node(const char* op, std::vector<std::shared_ptr<TensorImpl>> inputs, BackwardFn backward);
+    ~Node();  // frees long chains iteratively: recursion could overflow the stack
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    bool needs_grad(size_t i) const { return inputs[i]->needs_grad(); }
+    const Matrix& input(size_t i) const { return inputs[i]->data; }
+    void release();
+};
+
+// The result of an op: a new value holding `data`, recorded in the graph with
+// `backward` when grad mode is on and some input needs a gradient.
+Tensor make_result(Matrix data, Shape shape, const char* op,
+                   std::initializer_list<const Tensor*> inputs, BackwardFn backward);
+
+const TensorImpl& impl_of(const Tensor& t);  // throws for an undefined tensor
+
+}  // namespace tinynn::detail

@@ -1,0 +1,156 @@
+// + - * / with PyTorch's broadcasting, tensor-tensor and tensor-scalar.
+
+#include "autograd/graph.hpp"
+#include "tensor/layout.hpp"
+#include "tinynn/ops.hpp"
+
+namespace tinynn {
+
+using detail::BackwardFn;
+using detail::Index;
+using detail::make_result;
+using detail::Node;
+using detail::reduce_to;
+
+namespace {
+
+// `m` repeated up to rows x cols (an Eigen expression: nothing is copied).
+auto expand(const Matrix& m, Index rows, Index cols) {
+    return m.replicate(m.rows() ? rows / m.rows() : 0, m.cols() ? cols / m.cols() : 0);
+}
+
+bool same_dims(const Matrix& a, const Matrix& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols();
+}
+
+// Records out = f(a, b) over the broadcast shape; `backward` gets the
+// gradient of the broadcast output and returns each input's unreduced part.
+template <class Forward>
+Tensor broadcast_op(const Tensor& a, const Tensor& b, const char* op, Forward f,
+                    BackwardFn backward) {
+    Shape shape = detail::broadcast_shapes(a.shape(), b.shape(), op);
+    const detail::Dims d = detail::storage_dims(shape, op);
+    const Matrix& x = a.matrix();  // [rows or 1, cols or 1]
+    const Matrix& y = b.matrix();  // [rows or 1, cols or 1]
+    Matrix out(d.rows, d.cols);    // [rows, cols]
+    if (same_dims(x, y))
+        out = f(x.array(), y.array()).matrix();
+    else
+        out = f(expand(x, d.rows, d.cols).array(), expand(y, d.rows, d.cols).array()).matrix();
+    return make_result(std::move(out), std::move(shape), op, {&a, &b}, std::move(backward));
+}
+
+void add_backward(const Node& n, const Matrix& g, std::vector<Matrix>& grads, float sign_b) {
+    if (n.needs_grad(0))
+        grads[0] = reduce_to(g, n.input(0).rows(), n.input(0).cols());
+    if (n.needs_grad(1))
+        grads[1] = reduce_to(sign_b * g, n.input(1).rows(), n.input(1).cols());
+}
+
+template <class Forward>
+Tensor scalar_op(const Tensor& a, const char* op, Forward f, BackwardFn backward) {
+    return make_result(f(a.matrix().array()).matrix(), a.shape(), op, {&a}, std::move(backward));
+}
+
+}  // namespace
+
+Tensor operator+(const Tensor& a, const Tensor& b) {
+    return broadcast_op(
+        a, b, "add", [](const auto& x, const auto& y) { return x + y; },
+        [](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
+            add_backward(n, g, grads, 1.0f);
+        });
+}
+
+Tensor operator-(const Tensor& a, const Tensor& b) {
+    return broadcast_op(
+        a, b, "sub", [](const auto& x, const auto& y) { return x - y; },
+        [](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
+            add_backward(n, g, grads, -1.0f);
+        });
+}
+
+Tensor operator*(const Tensor& a, const Tensor& b) {
+    return broadcast_op(
+        a, b, "mul", [](const auto& x, const auto& y) { return x * y; },
+        [](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
+            const Matrix& x = n.input(0);
+            const Matrix& y = n.input(1);
+            if (n.needs_grad(0))
+                grads[0] =
+                    reduce_to(g.cwiseProduct(expand(y, g.rows(), g.cols())), x.rows(), x.cols());
+            if (n.needs_grad(1))
+                grads[1] =
+                    reduce_to(g.cwiseProduct(expand(x, g.rows(), g.cols())), y.rows(), y.cols());
+        });
+}
+
+Tensor operator/(const Tensor& a, const Tensor& b) {
+    return broadcast_op(
+        a, b, "div", [](const auto& x, const auto& y) { return x / y; },
+        [](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
+            const Matrix& x = n.input(0);
+            const Matrix& y = n.input(1);
+            const auto yb = expand(y, g.rows(), g.cols()).array();
+            if (n.needs_grad(0))
+                grads[0] = reduce_to((g.array() / yb).matrix(), x.rows(), x.cols());
+            if (n.needs_grad(1))
+                grads[1] = reduce_to(
+                    (-g.array() * expand(x, g.rows(), g.cols()).array() / (yb * yb)).matrix(),
+                    y.rows(), y.cols());
+        });
+}
+
+Tensor operator+(const Tensor& a, float s) {
+    return scalar_op(
+        a, "add", [s](const auto& x) { return x + s; },
+        [](const Node&, const Matrix& g, std::vector<Matrix>& grads) { grads[0] = g; });
+}
+
+Tensor operator-(const Tensor& a, float s) {
+    return scalar_op(
+        a, "sub", [s](const auto& x) { return x - s; },
+        [](const Node&, const Matrix& g, std::vector<Matrix>& grads) { grads[0] = g; });
+}
+
+Tensor operator*(const Tensor& a, float s) {
+    return scalar_op(
+        a, "mul", [s](const auto& x) { return x * s; },
+        [s](const Node&, const Matrix& g, std::vector<Matrix>& grads) { grads[0] = g * s; });
+}
+
+Tensor operator/(const Tensor& a, float s) {
+    return scalar_op(
+        a, "div", [s](const auto& x) { return x / s; },
+        [s](const Node&, const Matrix& g, std::vector<Matrix>& grads) { grads[0] = g / s; });
+}
+
+Tensor operator+(float s, const Tensor& b) {
+    return b + s;
+}
+Tensor operator*(float s, const Tensor& b) {
+    return b * s;
+}
+
+Tensor operator-(float s, const Tensor& b) {
+    return scalar_op(
+        b, "rsub", [s](const auto& x) { return s - x; },
+        [](const Node&, const Matrix& g, std::vector<Matrix>& grads) { grads[0] = -g; });
+}
+
+Tensor operator/(float s, const Tensor& b) {
+    return scalar_op(
+        b, "rdiv", [s](const auto& x) { return s / x; },
+        [s](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
+            const auto x = n.input(0).array();
+            grads[0] = (-s * g.array() / (x * x)).matrix();
+        });
+}
+
+Tensor operator-(const Tensor& a) {
+    return scalar_op(
+        a, "neg", [](const auto& x) { return -x; },
+        [](const Node&, const Matrix& g, std::vector<Matrix>& grads) { grads[0] = -g; });
+}
+
+}  // namespace tinynn

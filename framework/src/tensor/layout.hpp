@@ -1,0 +1,36 @@
+#pragma once
+
+// How shapes of rank 0-2 map onto the 2-D storage (see tinynn::Matrix), and
+// the shape rules ops share: broadcasting and dim arguments.
+
+#include <utility>
+
+#include "tinynn/tensor.hpp"
+
+namespace tinynn::detail {
+
+using Index = Eigen::Index;
+
+struct Dims {
+    Index rows;
+    Index cols;
+};
+
+// Throws unless `shape` is a valid shape of rank 0-2; `what` names the caller.
+Dims storage_dims(const Shape& shape, const char* what);
+int64_t numel_of(const Shape& shape);
+
+// PyTorch's broadcast of two shapes of rank 0-2; throws naming both.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
+// A dim argument in [-rank, rank) (rank 0 accepts -1 and 0) made non-negative.
+int64_t normalize_dim(int64_t dim, int64_t rank, const char* op);
+
+// The storage axis that a dim of a tensor of this rank runs along: 1 for the
+// last dim (across a row of storage), 0 for the first dim of a matrix.
+int storage_axis(int64_t dim, int64_t rank);
+
+// Sums a broadcast gradient back down to the storage dims of the input.
+Matrix reduce_to(Matrix grad, Index rows, Index cols);
+
+}  // namespace tinynn::detail
