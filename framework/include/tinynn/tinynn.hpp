@@ -3,6 +3,9 @@
 // Everything tinynn offers, in one include.
 #include "tinynn/autograd.hpp"
 #include "tinynn/error.hpp"
+#include "tinynn/nn.hpp"
 #include "tinynn/ops.hpp"
+#include "tinynn/optim.hpp"
 #include "tinynn/random.hpp"
+#include "tinynn/serialize.hpp"
 #include "tinynn/tensor.hpp"

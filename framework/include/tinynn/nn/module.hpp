@@ -1,0 +1,72 @@
+#pragma once
+
+#include <concepts>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "tinynn/tensor.hpp"
+
+namespace tinynn::nn {
+
+// Name -> tensor, in registration order; names are dotted paths ("0.weight").
+using StateDict = std::vector<std::pair<std::string, Tensor>>;
+
+// The base of every layer and model, as in PyTorch's C++ frontend: a module
+// registers its parameters and submodules by name and implements forward.
+// Copies of a module share its parameters (they are tensor handles).
+class Module {
+public:
+    virtual ~Module() = default;
+
+    virtual Tensor forward(const Tensor& input);
+    Tensor operator()(const Tensor& input) { return forward(input); }
+
+    // One line naming the module and its settings: "Linear(in_features=2, ...)".
+    virtual std::string describe() const;
+
+    // Registers a parameter under `name` (non-empty, no dots, unique) and
+    // returns a handle to it; it requires grad unless told otherwise.
+    Tensor register_parameter(std::string name, Tensor value, bool requires_grad = true);
+    template <class M>
+        requires std::derived_from<M, Module>
+    std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {
+        add_child(std::move(name), module);
+        return module;
+    }
+    template <class M>
+        requires std::derived_from<std::decay_t<M>, Module>
+    std::shared_ptr<std::decay_t<M>> register_module(std::string name, M&& module) {
+        return register_module(std::move(name),
+                               std::make_shared<std::decay_t<M>>(std::forward<M>(module)));
+    }
+
+    std::vector<Tensor> parameters(bool recurse = true) const;
+    StateDict named_parameters(bool recurse = true) const;  // "child.name", recursively
+    const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const {
+        return children_;
+    }
+
+    void zero_grad();  // clears every parameter's grad
+    void train(bool on = true);  // recursively
+    void eval() { train(false); }
+    bool is_training() const { return training_; }
+
+    // The parameters by dotted name (handles: they share the values).
+    StateDict state_dict() const { return named_parameters(); }
+    // Copies values in by name; a missing or unexpected name (when strict) or
+    // a shape mismatch throws naming the tensor and both shapes.
+    void load_state_dict(const StateDict& state, bool strict = true);
+
+private:
+    void add_child(std::string name, std::shared_ptr<Module> module);
+    void check_name(const std::string& name, const char* what) const;
+
+    std::vector<std::pair<std::string, Tensor>> parameters_;
+    std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+    bool training_ = true;
+};
+
+}  // namespace tinynn::nn

@@ -1,0 +1,4 @@
+#pragma once
+
+#include "tinynn/optim/optimizer.hpp"
+#include "tinynn/optim/sgd.hpp"

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <vector>
+
+#include "tinynn/optim/optimizer.hpp"
+
+namespace tinynn::optim {
+
+// torch.optim.SGD's options, one field per YAML key of the config.
+struct SGDOptions {
+    float lr = 0.001f;
+    float momentum = 0.0f;
+    float dampening = 0.0f;
+    float weight_decay = 0.0f;
+    bool nesterov = false;
+};
+
+// torch.optim.SGD's rule, per parameter with a grad (the others are skipped):
+//   g = grad + weight_decay * p
+//   buf = g on the first step, then momentum * buf + (1 - dampening) * g
+//   g = nesterov ? g + momentum * buf : buf        (when momentum != 0)
+//   p -= lr * g
+class SGD : public Optimizer {
+public:
+    // Throws tinynn::Error for a negative or non-finite option, or nesterov
+    // without momentum or with dampening.
+    SGD(std::vector<Tensor> parameters, SGDOptions options);
+
+    void step() override;
+    const SGDOptions& options() const { return options_; }
+
+private:
+    SGDOptions options_;
+    std::vector<Matrix> momentum_buffers_;  // one per parameter; empty until its first step
+};
+
+}  // namespace tinynn::optim
