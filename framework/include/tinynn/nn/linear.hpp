@@ -10,7 +10,7 @@ namespace tinynn::nn {
 // does: W ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with a = sqrt(5)), b
 // the same bound, from the default generator.
 class Linear : public Module {
-public:
+  public:
     Linear(int64_t in_features, int64_t out_features, bool bias = true);
 
     Tensor forward(const Tensor& input) override;
@@ -22,7 +22,7 @@ public:
     Tensor bias() const { return bias_; }      // [out], undefined without bias
     void reset_parameters();
 
-private:
+  private:
     int64_t in_features_;
     int64_t out_features_;
     Tensor weight_;

@@ -7,7 +7,7 @@ namespace tinynn::nn {
 
 // Losses take (input, target) rather than one input.
 class MSELoss : public Module {
-public:
+  public:
     explicit MSELoss(Reduction reduction = Reduction::mean) : reduction_(reduction) {}
     Tensor forward(const Tensor& input, const Tensor& target) const;
     Tensor operator()(const Tensor& input, const Tensor& target) const {
@@ -15,13 +15,13 @@ public:
     }
     std::string describe() const override;
 
-private:
+  private:
     Reduction reduction_;
 };
 
 // Targets are class indices 0..K-1 stored as floats in a {batch} tensor.
 class CrossEntropyLoss : public Module {
-public:
+  public:
     explicit CrossEntropyLoss(Reduction reduction = Reduction::mean) : reduction_(reduction) {}
     Tensor forward(const Tensor& input, const Tensor& target) const;
     Tensor operator()(const Tensor& input, const Tensor& target) const {
@@ -29,7 +29,7 @@ public:
     }
     std::string describe() const override;
 
-private:
+  private:
     Reduction reduction_;
 };
 

@@ -18,7 +18,7 @@ using StateDict = std::vector<std::pair<std::string, Tensor>>;
 // registers its parameters and submodules by name and implements forward.
 // Copies of a module share its parameters (they are tensor handles).
 class Module {
-public:
+  public:
     virtual ~Module() = default;
 
     virtual Tensor forward(const Tensor& input);
@@ -31,14 +31,14 @@ public:
     // returns a handle to it; it requires grad unless told otherwise.
     Tensor register_parameter(std::string name, Tensor value, bool requires_grad = true);
     template <class M>
-        requires std::derived_from<M, Module>
-    std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {
+    requires std::derived_from<M, Module> std::shared_ptr<M> register_module(
+        std::string name, std::shared_ptr<M> module) {
         add_child(std::move(name), module);
         return module;
     }
     template <class M>
-        requires std::derived_from<std::decay_t<M>, Module>
-    std::shared_ptr<std::decay_t<M>> register_module(std::string name, M&& module) {
+    requires std::derived_from<std::decay_t<M>, Module> std::shared_ptr<std::decay_t<M>>
+    register_module(std::string name, M&& module) {
         return register_module(std::move(name),
                                std::make_shared<std::decay_t<M>>(std::forward<M>(module)));
     }
@@ -49,7 +49,7 @@ public:
         return children_;
     }
 
-    void zero_grad();  // clears every parameter's grad
+    void zero_grad();            // clears every parameter's grad
     void train(bool on = true);  // recursively
     void eval() { train(false); }
     bool is_training() const { return training_; }
@@ -60,7 +60,7 @@ public:
     // a shape mismatch throws naming the tensor and both shapes.
     void load_state_dict(const StateDict& state, bool strict = true);
 
-private:
+  private:
     void add_child(std::string name, std::shared_ptr<Module> module);
     void check_name(const std::string& name, const char* what) const;
 

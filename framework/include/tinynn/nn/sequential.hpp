@@ -12,20 +12,21 @@ namespace tinynn::nn {
 // Modules applied in order; the children are named "0", "1", ... so the
 // parameters are "0.weight", "0.bias", "2.weight", as in torch.nn.Sequential.
 class Sequential : public Module {
-public:
+  public:
     Sequential() = default;
     template <class... Ms>
-        requires(sizeof...(Ms) > 0 && (std::derived_from<std::decay_t<Ms>, Module> && ...) &&
-                 !(sizeof...(Ms) == 1 && (std::same_as<std::decay_t<Ms>, Sequential> && ...)))
-    explicit Sequential(Ms&&... modules) {
+    requires(sizeof...(Ms) > 0 && (std::derived_from<std::decay_t<Ms>, Module> && ...) &&
+             !(sizeof...(Ms) == 1 && (std::same_as<std::decay_t<Ms>, Sequential> &&
+                                      ...))) explicit Sequential(Ms&&... modules) {
         (push_back(std::forward<Ms>(modules)), ...);
     }
 
     void push_back(std::shared_ptr<Module> module);
     template <class M>
-        requires std::derived_from<std::decay_t<M>, Module>
+    requires std::derived_from<std::decay_t<M>, Module>
     void push_back(M&& module) {
-        push_back(std::shared_ptr<Module>(std::make_shared<std::decay_t<M>>(std::forward<M>(module))));
+        push_back(
+            std::shared_ptr<Module>(std::make_shared<std::decay_t<M>>(std::forward<M>(module))));
     }
 
     // Runs the layers in turn; an error in one is rethrown naming the layer.

@@ -1,0 +1,104 @@
+#include "tinynn/nn/linear.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "autograd/graph.hpp"
+#include "tinynn/autograd.hpp"
+#include "tinynn/nn/functional.hpp"
+#include "tinynn/nn/init.hpp"
+
+namespace tinynn::nn {
+
+using detail::Node;
+
+namespace {
+std::string features_error(const Tensor& input, int64_t expected, const std::string& who) {
+    return who + ": expected input with " + std::to_string(expected) +
+           " features (its last dim), got shape " + format_shape(input.shape());
+}
+}  // namespace
+
+Linear::Linear(int64_t in_features, int64_t out_features, bool bias)
+    : in_features_(in_features), out_features_(out_features) {
+    if (in_features < 0 || out_features < 0)
+        throw Error(
+            "Linear: sizes must be non-negative, got in_features=" + std::to_string(in_features) +
+            " and out_features=" + std::to_string(out_features));
+    weight_ = register_parameter("weight", zeros({out_features, in_features}));
+    if (bias)
+        bias_ = register_parameter("bias", zeros({out_features}));
+    reset_parameters();
+}
+
+// PyTorch's reset_parameters: kaiming_uniform(a = sqrt(5)) gives the bound
+// 1/sqrt(fan_in) for the weight, and the bias uses the same bound.
+void Linear::reset_parameters() {
+    init::kaiming_uniform_(weight_, std::sqrt(5.0f));
+    if (bias_.defined()) {
+        const float bound =
+            in_features_ > 0 ? 1.0f / std::sqrt(static_cast<float>(in_features_)) : 0.0f;
+        init::uniform_(bias_, -bound, bound);
+    }
+}
+
+Tensor Linear::forward(const Tensor& input) {
+    if (input.dim() == 0 || input.shape().back() != in_features_)
+        throw Error(features_error(input, in_features_, describe()));
+    return functional::linear(input, weight_, bias_);
+}
+
+std::string Linear::describe() const {
+    return "Linear(in_features=" + std::to_string(in_features_) +
+           ", out_features=" + std::to_string(out_features_) +
+           ", bias=" + (bias_.defined() ? "true" : "false") + ")";
+}
+
+namespace functional {
+
+// One node for x W^T + b: the products go straight to Eigen's GEMM, and the
+// bias is broadcast without materialising it.
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+    if (weight.dim() != 2)
+        throw Error("linear: weight must be a matrix [out, in], got shape " +
+                    format_shape(weight.shape()));
+    const int64_t out_features = weight.shape()[0], in_features = weight.shape()[1];
+    if (input.dim() == 0 || input.dim() > 2 || input.shape().back() != in_features)
+        throw Error(features_error(input, in_features,
+                                   "linear (weight " + format_shape(weight.shape()) + ")"));
+    if (bias.defined() && bias.shape() != Shape{out_features})
+        throw Error("linear: bias must have shape " + format_shape({out_features}) + ", got " +
+                    format_shape(bias.shape()));
+
+    const Matrix& x = input.matrix();   // [batch, in]
+    const Matrix& w = weight.matrix();  // [out, in]
+    Matrix y(x.rows(), out_features);   // [batch, out]
+    y.noalias() = x * w.transpose();
+    if (bias.defined())
+        y.rowwise() += bias.matrix().row(0);
+    Shape shape = input.shape();
+    shape.back() = out_features;
+
+    detail::BackwardFn backward = [](const Node& n, const Matrix& dy, std::vector<Matrix>& grads) {
+        const Matrix& x = n.input(0);  // [batch, in]
+        const Matrix& w = n.input(1);  // [out, in]
+        if (n.needs_grad(0)) {
+            grads[0].resize(x.rows(), x.cols());
+            grads[0].noalias() = dy * w;  // [batch, in]
+        }
+        if (n.needs_grad(1)) {
+            grads[1].resize(w.rows(), w.cols());
+            grads[1].noalias() = dy.transpose() * x;  // [out, in]
+        }
+        if (n.inputs.size() == 3 && n.needs_grad(2))
+            grads[2] = dy.colwise().sum();  // [1, out]
+    };
+    if (bias.defined())
+        return detail::make_result(std::move(y), std::move(shape), "linear",
+                                   {&input, &weight, &bias}, std::move(backward));
+    return detail::make_result(std::move(y), std::move(shape), "linear", {&input, &weight},
+                               std::move(backward));
+}
+
+}  // namespace functional
+}  // namespace tinynn::nn
