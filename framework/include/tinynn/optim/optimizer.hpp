@@ -9,7 +9,7 @@ namespace tinynn::optim {
 // What every optimiser shares: the parameters it updates. A new optimiser
 // derives from this and implements step().
 class Optimizer {
-public:
+  public:
     // Parameters must be leaves that require grad; the list must not be empty.
     explicit Optimizer(std::vector<Tensor> parameters);
     virtual ~Optimizer() = default;
@@ -20,7 +20,7 @@ public:
     void zero_grad();         // clears every parameter's grad (as set_to_none)
     const std::vector<Tensor>& parameters() const { return parameters_; }
 
-protected:
+  protected:
     std::vector<Tensor> parameters_;
 };
 

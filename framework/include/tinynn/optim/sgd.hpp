@@ -21,7 +21,7 @@ struct SGDOptions {
 //   g = nesterov ? g + momentum * buf : buf        (when momentum != 0)
 //   p -= lr * g
 class SGD : public Optimizer {
-public:
+  public:
     // Throws tinynn::Error for a negative or non-finite option, or nesterov
     // without momentum or with dampening.
     SGD(std::vector<Tensor> parameters, SGDOptions options);
@@ -29,7 +29,7 @@ public:
     void step() override;
     const SGDOptions& options() const { return options_; }
 
-private:
+  private:
     SGDOptions options_;
     std::vector<Matrix> momentum_buffers_;  // one per parameter; empty until its first step
 };

@@ -1,0 +1,100 @@
+#include "tinynn/optim/sgd.hpp"
+
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <utility>
+
+#include "tinynn/error.hpp"
+
+namespace tinynn::optim {
+namespace {
+
+std::string format_value(float value) {
+    std::ostringstream os;
+    os << value;  // shortest readable form: "-0.1", "nan", "inf"
+    return os.str();
+}
+
+void require(bool ok, const char* option, float value, const char* expected) {
+    if (!ok)
+        throw Error(std::string("SGD: invalid ") + option + " " + format_value(value) +
+                    ": expected " + expected);
+}
+
+// One parameter's update; `d_p` is a lazy Eigen expression for grad (plus the
+// weight decay term), so nothing is materialised except the momentum buffer on
+// its first use. Every statement is coefficient-wise, which Eigen evaluates
+// correctly even though `d_p` reads `w` while `w` is written.
+template <typename Direction>
+void update(Matrix& w, Matrix& buf, const Direction& d_p, const SGDOptions& o, float keep) {
+    if (o.momentum == 0.0f) {
+        w -= o.lr * d_p;
+        return;
+    }
+    // An empty buffer means this parameter never had a grad at a step yet;
+    // PyTorch then starts the buffer at d_p itself, without dampening.
+    if (buf.size() == 0)
+        buf = d_p;
+    else
+        buf = o.momentum * buf + keep * d_p;
+    if (o.nesterov)
+        w -= o.lr * (d_p + o.momentum * buf);
+    else
+        w -= o.lr * buf;
+}
+
+}  // namespace
+
+SGD::SGD(std::vector<Tensor> parameters, SGDOptions options)
+    : Optimizer(std::move(parameters)), options_(options) {
+    const SGDOptions& o = options_;
+    // PyTorch accepts NaN here (NaN < 0 is false); it only ever poisons the
+    // weights, so it is rejected along with the infinities.
+    require(std::isfinite(o.lr) && o.lr >= 0.0f, "lr", o.lr, "a finite value >= 0");
+    require(std::isfinite(o.momentum) && o.momentum >= 0.0f, "momentum", o.momentum,
+            "a finite value >= 0");
+    // PyTorch allows any dampening, negative ones included.
+    require(std::isfinite(o.dampening), "dampening", o.dampening, "a finite value");
+    require(std::isfinite(o.weight_decay) && o.weight_decay >= 0.0f, "weight_decay", o.weight_decay,
+            "a finite value >= 0");
+    if (o.nesterov && (o.momentum <= 0.0f || o.dampening != 0.0f))
+        throw Error("SGD: nesterov=true with momentum " + format_value(o.momentum) +
+                    " and dampening " + format_value(o.dampening) +
+                    ": Nesterov momentum requires a momentum and zero dampening");
+    momentum_buffers_.resize(parameters_.size());
+}
+
+void SGD::step() {
+    const SGDOptions& o = options_;
+    // PyTorch forms alpha = 1 - dampening in double and only then rounds it
+    // to float; 1.0f - dampening could round differently.
+    const float keep = static_cast<float>(1.0 - static_cast<double>(o.dampening));
+    for (size_t i = 0; i < parameters_.size(); ++i) {
+        Tensor& p = parameters_[i];
+        const Tensor grad = p.grad();
+        // Parameters the loss did not reach keep their value and their
+        // momentum, as in PyTorch.
+        if (!grad.defined())
+            continue;
+        Matrix& w = p.matrix();
+        const Matrix& g = grad.matrix();
+        Matrix& buf = momentum_buffers_[i];
+        // Both can only drift from the parameter's layout through writes to
+        // matrix(); catch that here rather than as an Eigen assertion.
+        if (g.rows() != w.rows() || g.cols() != w.cols())
+            throw Error("SGD: parameter " + std::to_string(i) + " has shape " +
+                        format_shape(p.shape()) + " but its grad has shape " +
+                        format_shape(grad.shape()));
+        if (buf.size() != 0 && (buf.rows() != w.rows() || buf.cols() != w.cols()))
+            throw Error("SGD: parameter " + std::to_string(i) + " now has shape " +
+                        format_shape(p.shape()) + " but its momentum buffer holds " +
+                        std::to_string(buf.rows()) + "x" + std::to_string(buf.cols()) + " values");
+        if (o.weight_decay != 0.0f)
+            update(w, buf, g + o.weight_decay * w, o, keep);
+        else
+            update(w, buf, g, o, keep);
+    }
+}
+
+}  // namespace tinynn::optim
