@@ -190,9 +190,13 @@ namespace {
 void free_inputs(std::vector<std::shared_ptr<TensorImpl>>& inputs) {
     std::vector<std::shared_ptr<Node>> doomed;
     auto collect = [&doomed](std::vector<std::shared_ptr<TensorImpl>>& edges) {
-        for (auto& input : edges)
+        // Edge by edge: a value an op uses twice (x * x) is held by both
+        // edges, and only dropping the last one may be what destroys it.
+        for (auto& edge : edges) {
+            std::shared_ptr<TensorImpl> input = std::move(edge);
             if (input.use_count() == 1 && input->grad_fn && input->grad_fn.use_count() == 1)
                 doomed.push_back(std::move(input->grad_fn));
+        }
         edges.clear();
     };
     collect(inputs);
