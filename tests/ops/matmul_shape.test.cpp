@@ -150,7 +150,7 @@ TEST_CASE("reshape keeps row-major order and infers -1", "[ops][shape][reshape]"
     }
 }
 
-TEST_CASE("operator[] passes gradients back to the indexed part", "[ops][shape][index]") {
+TEST_CASE("Indexing passes gradients back to the indexed part", "[ops][shape][index]") {
     const Tensor m = test::uniform({3, 2}, -1, 1, 46);
     const Tensor v = test::uniform({4}, -1, 1, 47);
     CHECK(gradcheck([](const auto& in) { return in[0][1]; }, {m.detach()}));

@@ -89,7 +89,7 @@ TEST_CASE("SGD without options: p -= lr * grad, from set_grad", "[optim][sgd]") 
     }
 }
 
-TEST_CASE("SGD weight decay: d = grad + weight_decay * p; p -= lr * d", "[optim][sgd]") {
+TEST_CASE("SGD weight decay adds weight_decay * p to the gradient", "[optim][sgd]") {
     Tensor p = param(kStart);
     SGD opt({p}, {.lr = 0.1f, .weight_decay = 0.5f});
     std::vector<double> want = to_double(kStart);
@@ -110,7 +110,7 @@ TEST_CASE("SGD weight decay: d = grad + weight_decay * p; p -= lr * d", "[optim]
     check_close(p.grad().to_vector(), kGrads.back());
 }
 
-TEST_CASE("SGD momentum: buf = grad, then momentum * buf + grad; p -= lr * buf", "[optim][sgd]") {
+TEST_CASE("SGD momentum: the buffer starts as the gradient, then momentum * buf + grad", "[optim][sgd]") {
     Tensor p = param(kStart);
     SGD opt({p}, {.lr = 0.1f, .momentum = 0.9f});
     std::vector<double> want = to_double(kStart), buf(want.size());

@@ -57,7 +57,11 @@ std::string tensor_label(const std::string& name) {
 }
 
 std::string format_u64_pair(uint64_t a, uint64_t b) {
-    return "[" + std::to_string(a) + ", " + std::to_string(b) + "]";
+    std::string s = "[";  // appended piecewise: GCC 12 misreports a + chain (-Wrestrict)
+    s += std::to_string(a);
+    s += ", ";
+    s += std::to_string(b);
+    return s + "]";
 }
 
 // The storage rows x cols of a shape of rank 0-2 (see tinynn::Matrix).
