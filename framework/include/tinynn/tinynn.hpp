@@ -2,6 +2,7 @@
 
 // Everything tinynn offers, in one include.
 #include "tinynn/autograd.hpp"
+#include "tinynn/data.hpp"
 #include "tinynn/error.hpp"
 #include "tinynn/nn.hpp"
 #include "tinynn/ops.hpp"

@@ -1,0 +1,4 @@
+#pragma once
+
+#include "tinynn/data/dataset.hpp"
+#include "tinynn/data/loader.hpp"
