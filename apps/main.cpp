@@ -1,0 +1,179 @@
+// The tinynn command: train and evaluate models from YAML configs (SPEC §2).
+// Exit status: 0 success, 2 usage or config error, 1 a run that failed.
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "apps/config/config.hpp"
+#include "apps/train/experiment.hpp"
+#include "apps/train/progress.hpp"
+#include "apps/train/run_files.hpp"
+#include "apps/train/trainer.hpp"
+#include "tinynn/serialize.hpp"
+
+namespace fs = std::filesystem;
+using namespace tinynn;
+using namespace tinynn::app;
+
+namespace {
+
+constexpr int kUsageError = 2;
+constexpr int kRunFailed = 1;
+
+// Every error is one line on stderr.
+int fail(int status, const std::string& message) {
+    std::string line = message;
+    for (char& c : line)
+        if (c == '\n' || c == '\r')
+            c = ' ';
+    std::cerr << "tinynn: " << line << '\n';
+    return status;
+}
+
+struct CommonOptions {
+    std::string config;
+    std::vector<std::string> overrides;
+};
+
+// Loads the config and builds data and model; any error is the user's input.
+bool prepare(const CommonOptions& options, Experiment& experiment, int& status) {
+    try {
+        experiment = prepare_experiment(load_config(options.config, options.overrides));
+        return true;
+    } catch (const Error& e) {
+        const std::string what = e.what();
+        status = fail(kUsageError,
+                      what.starts_with(options.config) ? what : options.config + ": " + what);
+    }
+    return false;
+}
+
+void print_evaluation(const char* split, const Evaluation& ev, int64_t samples) {
+    std::cout << split << ": loss " << ev.loss;
+    if (ev.accuracy)
+        std::cout << ", accuracy " << *ev.accuracy;
+    std::cout << " (" << samples << " samples)\n";
+}
+
+int run_train(const CommonOptions& options, const std::string& out_dir, bool quiet) {
+    Experiment e;
+    int status = 0;
+    if (!prepare(options, e, status))
+        return status;
+    const fs::path dir = out_dir.empty() ? fs::path("runs") / e.config.name : fs::path(out_dir);
+    const bool has_test = e.split.test.size() > 0;
+
+    TrainResult result;
+    try {
+        fs::create_directories(dir);
+        write_text_file(dir / "config.yaml", to_yaml(e.config));
+        Progress progress(e.config.training.epochs, e.config.training.log_every, quiet);
+        result =
+            train(e, [&progress](const EpochMetrics& m, double rate) { progress.update(m, rate); });
+        progress.finish();
+        write_text_file(dir / "metrics.csv", metrics_csv(result, has_test, e.classification));
+        save(*e.model, dir / "model.safetensors");
+    } catch (const fs::filesystem_error& err) {
+        return fail(kRunFailed, "cannot write to " + dir.string() + ": " + err.code().message());
+    } catch (const std::exception& err) {
+        return fail(kRunFailed, err.what());
+    }
+
+    if (result.diverged_at) {
+        std::ostringstream msg;
+        msg << options.config << ": training diverged at epoch " << *result.diverged_at
+            << " (the loss became NaN or infinite); " << dir.string()
+            << " holds the metrics and weights of the epochs before; try a lower optimizer.lr (now "
+            << e.config.optimizer.sgd.lr << ")";
+        return fail(kRunFailed, msg.str());
+    }
+    if (!quiet && !result.history.empty()) {
+        const EpochMetrics& last = result.history.back();
+        std::cout << "trained " << e.config.name << " for " << last.epoch << " epochs: train_loss "
+                  << last.train_loss;
+        if (last.test_loss)
+            std::cout << ", test_loss " << *last.test_loss;
+        if (last.test_accuracy)
+            std::cout << ", test_accuracy " << *last.test_accuracy;
+        std::cout << "\nwrote " << (dir / "metrics.csv").string() << " and "
+                  << (dir / "model.safetensors").string() << '\n';
+    }
+    return 0;
+}
+
+int run_eval(const CommonOptions& options, const std::string& weights) {
+    Experiment e;
+    int status = 0;
+    if (!prepare(options, e, status))
+        return status;
+    try {
+        load(*e.model, weights);
+    } catch (const Error& err) {
+        return fail(kUsageError, err.what());
+    }
+    e.model->eval();
+    print_evaluation("train", evaluate(e, e.train_encoded, e.split.train), e.split.train.size());
+    if (e.split.test.size() > 0)
+        print_evaluation("test", evaluate(e, e.test_encoded, e.split.test), e.split.test.size());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    spdlog::set_pattern("[%T] %v");
+    CLI::App app{"tinynn: train small neural networks from YAML configs", "tinynn"};
+    app.set_version_flag("--version", std::string("tinynn ") + TINYNN_VERSION);
+    app.require_subcommand(1);
+
+    CommonOptions common;
+    std::string out_dir, weights;
+    bool quiet = false;
+    auto add_common = [&common](CLI::App* command) {
+        command->add_option("CONFIG", common.config, "YAML config file")->required();
+        command
+            ->add_option("--set", common.overrides,
+                         "Override a config key, KEY=VALUE with a dotted key and a YAML value "
+                         "(repeatable)")
+            ->expected(1)
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    };
+    CLI::App* train = app.add_subcommand("train", "Train a model and write its run directory");
+    add_common(train);
+    train->add_option("--out", out_dir, "Output directory (default: runs/<config name>)");
+    train->add_flag("--quiet", quiet, "Print nothing but errors");
+    CLI::App* eval = app.add_subcommand("eval", "Evaluate saved weights on a config's data");
+    add_common(eval);
+    eval->add_option("--weights", weights, "safetensors file to evaluate")->required();
+
+    // CLI11 would only say a subcommand is required.
+    const auto known = app.get_subcommands([](CLI::App*) { return true; });
+    if (argc > 1 && argv[1][0] != '-' &&
+        std::none_of(known.begin(), known.end(),
+                     [&](const CLI::App* c) { return c->get_name() == argv[1]; }))
+        return fail(kUsageError, std::string("unknown command '") + argv[1] +
+                                     "' (expected train or eval; see tinynn --help)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0)
+            return app.exit(e);  // --help, --version
+        return fail(kUsageError, std::string(e.what()) + " (see tinynn --help)");
+    }
+    try {
+        if (*train)
+            return run_train(common, out_dir, quiet);
+        return run_eval(common, weights);
+    } catch (const std::bad_alloc&) {
+        return fail(kRunFailed, "out of memory");
+    } catch (const std::exception& e) {
+        return fail(kRunFailed, e.what());
+    }
+}

@@ -1,0 +1,70 @@
+#include "support/cli.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace tinynn::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string quoted(const std::string& s) {
+    std::string out = "'";
+    for (char c : s)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+}  // namespace
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+fs::path test_data(const std::string& relative) {
+    return fs::path(TINYNN_TEST_DATA_DIR) / relative;
+}
+fs::path repo_path(const std::string& relative) {
+    return fs::path(TINYNN_SOURCE_DIR) / relative;
+}
+
+TempDir::TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = fs::temp_directory_path() /
+            ("tinynn-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+    std::error_code ignored;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
+    fs::remove_all(path_, ignored);
+}
+
+CliResult run_tinynn(const std::vector<std::string>& args, const fs::path& cwd) {
+    TempDir capture;
+    const fs::path out = capture.path() / "stdout", err = capture.path() / "stderr";
+    std::string command = "cd " + quoted(cwd.string()) + " && " + quoted(TINYNN_CLI_PATH);
+    for (const auto& a : args) {
+        command += ' ';
+        command += quoted(a);
+    }
+    command += " < /dev/null > " + quoted(out.string()) + " 2> " + quoted(err.string());
+    const int raw = std::system(command.c_str());
+    CliResult result;
+    result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    result.out = read_file(out);
+    result.err = read_file(err);
+    return result;
+}
+
+}  // namespace tinynn::test

@@ -1,0 +1,38 @@
+#pragma once
+
+// Runs the real tinynn binary as a user would, capturing what it prints.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tinynn::test {
+
+struct CliResult {
+    int status = -1;
+    std::string out;  // stdout
+    std::string err;  // stderr
+};
+
+// `args` are passed unquoted by the shell (each is single-quoted); runs in
+// `cwd`, with stdin from /dev/null.
+CliResult run_tinynn(const std::vector<std::string>& args, const std::filesystem::path& cwd);
+
+// A fresh empty directory under the system temp dir, removed by the destructor.
+class TempDir {
+  public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+std::string read_file(const std::filesystem::path& path);
+std::filesystem::path test_data(const std::string& relative);  // under tests/data
+std::filesystem::path repo_path(const std::string& relative);  // under the source tree
+
+}  // namespace tinynn::test
