@@ -1,7 +1,10 @@
 // The tinynn command: train and evaluate models from YAML configs (SPEC §2).
 // Exit status: 0 success, 2 usage or config error, 1 a run that failed.
 
+#include <signal.h>
+
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -26,6 +29,22 @@ namespace {
 
 constexpr int kUsageError = 2;
 constexpr int kRunFailed = 1;
+
+// The signal that asked the run to stop (SIGINT, SIGTERM), or 0. Training
+// polls it after every batch, then writes what it has and exits 128 + signal.
+volatile std::sig_atomic_t stop_signal = 0;
+
+extern "C" void request_stop(int signal) {
+    stop_signal = signal;
+}
+
+void install_stop_handlers() {
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
 
 // Every error is one line on stderr.
 int fail(int status, const std::string& message) {
@@ -75,8 +94,10 @@ int run_train(const CommonOptions& options, const std::string& out_dir, bool qui
         fs::create_directories(dir);
         write_text_file(dir / "config.yaml", to_yaml(e.config));
         Progress progress(e.config.training.epochs, e.config.training.log_every, quiet);
-        result =
-            train(e, [&progress](const EpochMetrics& m, double rate) { progress.update(m, rate); });
+        install_stop_handlers();
+        result = train(
+            e, [&progress](const EpochMetrics& m, double rate) { progress.update(m, rate); },
+            [] { return stop_signal != 0; });
         progress.finish();
         write_text_file(dir / "metrics.csv", metrics_csv(result, has_test, e.classification));
         save(*e.model, dir / "model.safetensors");
@@ -86,6 +107,13 @@ int run_train(const CommonOptions& options, const std::string& out_dir, bool qui
         return fail(kRunFailed, err.what());
     }
 
+    if (result.interrupted) {
+        const int signal = static_cast<int>(stop_signal);
+        return fail(128 + signal,
+                    std::string("interrupted by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                        " after " + std::to_string(result.history.size()) + " complete epochs; " +
+                        dir.string() + " holds their metrics and the weights at the stop");
+    }
     if (result.diverged_at) {
         std::ostringstream msg;
         msg << options.config << ": training diverged at epoch " << *result.diverged_at

@@ -52,7 +52,8 @@ Evaluation evaluate(const Experiment& e, const data::Dataset& encoded,
     return result;
 }
 
-TrainResult train(Experiment& e, const EpochCallback& on_epoch) {
+TrainResult train(Experiment& e, const EpochCallback& on_epoch,
+                  const StopRequested& stop_requested) {
     const TrainingConfig& t = e.config.training;
     std::vector<Tensor> params = e.model->parameters();
     optim::SGD optimizer(params, e.config.optimizer.sgd);
@@ -76,7 +77,13 @@ TrainResult train(Experiment& e, const EpochCallback& on_epoch) {
             seen += n;
             loss.backward();
             optimizer.step();
+            if (stop_requested && stop_requested()) {
+                result.interrupted = true;
+                break;
+            }
         }
+        if (result.interrupted)
+            break;
         EpochMetrics metrics;
         metrics.epoch = epoch;
         metrics.train_loss = seen ? loss_sum / static_cast<double>(seen) : 0;

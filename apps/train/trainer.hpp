@@ -19,8 +19,9 @@ struct EpochMetrics {
 };
 
 struct TrainResult {
-    std::vector<EpochMetrics> history;   // finite epochs only
+    std::vector<EpochMetrics> history;   // finite, completed epochs only
     std::optional<int64_t> diverged_at;  // the epoch whose loss was NaN or inf
+    bool interrupted = false;            // stopped early on request
 };
 
 struct Evaluation {
@@ -31,10 +32,15 @@ struct Evaluation {
 // Called after every finite epoch; samples_per_second is this epoch's rate.
 using EpochCallback = std::function<void(const EpochMetrics&, double samples_per_second)>;
 
+// Polled after every batch: true stops training there (the epoch in
+// progress is not recorded; the weights are those after the last batch).
+using StopRequested = std::function<bool()>;
+
 // Trains the experiment's model in place for config.training.epochs epochs.
 // On divergence it stops and leaves the model with the weights of the last
 // finite epoch.
-TrainResult train(Experiment& experiment, const EpochCallback& on_epoch = {});
+TrainResult train(Experiment& experiment, const EpochCallback& on_epoch = {},
+                  const StopRequested& stop_requested = {});
 
 // Loss (and accuracy) of the model on one encoded set, without a graph.
 Evaluation evaluate(const Experiment& experiment, const data::Dataset& encoded,

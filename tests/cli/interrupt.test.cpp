@@ -1,0 +1,43 @@
+// SIGINT and SIGTERM stop a run after the current batch, with its files.
+
+#include <cstdlib>
+#include <string>
+
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <tinynn/tinynn.hpp>
+
+#include "support/cli.hpp"
+
+using namespace tinynn;
+using namespace tinynn::test;
+namespace fs = std::filesystem;
+
+TEST_CASE("A signal stops training with its metrics and loadable weights", "[cli][interrupt]") {
+    for (const auto& [signal, status] : {std::pair{"INT", 130}, std::pair{"TERM", 143}}) {
+        SECTION(signal) {
+            TempDir dir;
+            // timeout sends the signal after a second and passes the exit
+            // status through; the run would otherwise take hours.
+            const std::string command =
+                "cd '" + dir.path().string() + "' && timeout --preserve-status -s " + signal +
+                " 1 '" + TINYNN_CLI_PATH + "' train '" + repo_path("configs/spiral.yaml").string() +
+                "' --quiet --out run --set training.epochs=10000000 2> err";
+            const int raw = std::system(command.c_str());
+            REQUIRE(WIFEXITED(raw));
+            CHECK(WEXITSTATUS(raw) == status);
+            CHECK_THAT(read_file(dir.path() / "err"),
+                       Catch::Matchers::Contains(std::string("interrupted by SIG") + signal));
+            CHECK(read_file(dir.path() / "run/metrics.csv").rfind("epoch,train_loss", 0) == 0);
+            auto model = nn::Sequential(nn::Linear(2, 64), nn::ReLU(), nn::Linear(64, 64),
+                                        nn::ReLU(), nn::Linear(64, 3));
+            CHECK_NOTHROW(load(model, dir.path() / "run/model.safetensors"));
+            // Nothing half-written is left beside them.
+            int files = 0;
+            for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path() / "run"))
+                ++files;
+            CHECK(files == 3);
+        }
+    }
+}
