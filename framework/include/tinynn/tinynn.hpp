@@ -10,3 +10,4 @@
 #include "tinynn/random.hpp"
 #include "tinynn/serialize.hpp"
 #include "tinynn/tensor.hpp"
+#include "tinynn/threads.hpp"

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# tinynn against PyTorch on the four workloads of bench/README.md, at 1 and 2
+# threads, plus a whole-process comparison of `tinynn train configs/xor.yaml`.
+#
+#   bench/run.sh            # full run (about 10-15 minutes on 2 cores)
+#   QUICK=1 bench/run.sh    # smoke run: 2 repeats, a fraction of the work
+#
+# Builds a Release tree in build-bench/, prints the table and writes
+# build-bench/results.json (raw figures in build-bench/results.jsonl).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="$root/build-bench"
+quick=${QUICK:-0}
+if [[ "$quick" == 1 ]]; then
+    repeats=2
+    quick_flag=(--quick)
+else
+    repeats=5
+    quick_flag=()
+fi
+python=/usr/bin/python3
+
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTINYNN_BUILD_BENCH=ON \
+    -DTINYNN_BUILD_TESTS=OFF -DTINYNN_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target tinynn_bench tinynn_cli >/dev/null
+bench="$build/bench/tinynn_bench"
+cli="$build/apps/tinynn"
+
+have_torch=0
+if "$python" -c "import torch" 2>/dev/null; then
+    have_torch=1
+else
+    echo "PyTorch not found ($python -c 'import torch' failed): tinynn's figures alone." >&2
+fi
+
+# PyTorch multiplies matrices with whatever libblas.so.3 the system selects;
+# a machine with python3-torch installed without recommends has the
+# reference BLAS (~3 GFLOP/s), which would make any comparison meaningless.
+# Debian's OpenBLAS is used for PyTorch's runs alone when it is installed,
+# without changing the system's choice.
+openblas_dir=/usr/lib/x86_64-linux-gnu/openblas-pthread
+torch_blas="system libblas.so.3 ($(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown))"
+torch_ld=()
+if [[ -e "$openblas_dir/libblas.so.3" ]]; then
+    torch_ld=(LD_LIBRARY_PATH="$openblas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+    torch_blas="OpenBLAS ($(cd "$openblas_dir" && ls libopenblas*-r*.so 2>/dev/null || echo libopenblas))"
+elif [[ "$have_torch" == 1 ]]; then
+    echo "WARNING: Debian's OpenBLAS (libopenblas0-pthread) is not installed; PyTorch runs on" \
+        "$torch_blas, far below its best. apt-get install libopenblas0-pthread for a fair run." >&2
+fi
+
+# PyTorch at its fair settings (shared/BENCHMARKING.md): the variables that
+# force OpenBLAS onto slower kernels unset for these commands only, and
+# OpenBLAS's own thread count set as torch.set_num_threads does not.
+torch_env() {  # torch_env THREADS_TORCH THREADS_BLAS [VAR=VALUE...]
+    local tt=$1 tb=$2
+    shift 2
+    echo env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "${torch_ld[@]}" \
+        OPENBLAS_NUM_THREADS="$tb" OMP_NUM_THREADS="$tt" "$@"
+}
+
+raw="$build/results.jsonl"
+: >"$raw"
+record() {  # record VARIANT COMMAND...: appends the command's JSON, tagged
+    local variant=$1
+    shift
+    local line
+    line=$("$@")
+    echo "${line%\}}, \"variant\": \"$variant\"}" >>"$raw"
+}
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for t in 1 2; do
+    for w in w1 w2 w3 w4 gemm; do
+        echo "threads $t: $w" >&2
+        # Repeats interleaved, one process each, so both sides see the same
+        # share of whatever else the machine is doing.
+        for ((r = 0; r < repeats; ++r)); do
+            # At 2 threads tinynn gets the same passive OpenMP waiting as
+            # PyTorch's best variant: with libgomp's default spinning, small
+            # products split over two threads on a busy 2-core machine fall
+            # to ~1 % of the one-thread speed (see README).
+            record tinynn env OMP_NUM_THREADS="$t" $([[ "$t" == 1 ]] || echo OMP_WAIT_POLICY=PASSIVE) \
+                "$bench" "$w" --threads "$t" --repeats 1 "${quick_flag[@]}"
+            [[ "$have_torch" == 1 && "$w" != gemm ]] || continue
+            if [[ "$t" == 1 ]]; then
+                record torch1 $(torch_env 1 1) "$python" "$root/bench/torch_bench.py" "$w" \
+                    --threads 1 --repeats 1 "${quick_flag[@]}"
+            else
+                # Three ways of giving PyTorch two cores; the best one counts.
+                record torch2 $(torch_env 2 2) "$python" "$root/bench/torch_bench.py" "$w" \
+                    --threads 2 --repeats 1 "${quick_flag[@]}"
+                record torch2-passive $(torch_env 2 2 OMP_WAIT_POLICY=PASSIVE) "$python" \
+                    "$root/bench/torch_bench.py" "$w" --threads 2 --repeats 1 "${quick_flag[@]}"
+                record torch1-blas2 $(torch_env 1 2) "$python" "$root/bench/torch_bench.py" "$w" \
+                    --threads 1 --repeats 1 "${quick_flag[@]}"
+            fi
+        done
+    done
+done
+
+# Whole process: the toy config through the command, against the same run in
+# PyTorch; wall time and peak RSS from GNU time. One thread each: the toy
+# products are far too small to gain from a second.
+process_runs=$((quick == 1 ? 1 : 5))
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+time_process() {  # time_process NAME COMMAND...
+    local name=$1
+    shift
+    rm -rf "$tmp/out"
+    /usr/bin/time -v "$@" >/dev/null 2>"$tmp/time.txt"
+    local wall rss
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
+        n = split($2, p, ":"); s = 0; for (i = 1; i <= n; ++i) s = s * 60 + p[i]; print s }' \
+        "$tmp/time.txt")
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time.txt")
+    echo "{\"framework\": \"$name\", \"workload\": \"process\", \"threads\": 1," \
+        "\"wall_s\": $wall, \"max_rss_kib\": $rss}" >>"$raw"
+}
+echo "whole process" >&2
+for ((r = 0; r < process_runs; ++r)); do
+    time_process tinynn env OMP_NUM_THREADS=1 TINYNN_NUM_THREADS=1 "$cli" train \
+        "$root/configs/xor.yaml" --quiet --out "$tmp/out"
+    if [[ "$have_torch" == 1 ]]; then
+        time_process pytorch $(torch_env 1 1) "$python" "$root/bench/torch_xor_train.py" "$tmp/out"
+    fi
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+"$python" - "$raw" "$build/results.json" "$torch_blas" "$quick" <<'EOF'
+import json
+import statistics
+import sys
+
+raw, out_path, torch_blas, quick = sys.argv[1:]
+rows = [json.loads(line) for line in open(raw)]
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def values(framework, workload, threads, variant=None, key="values"):
+    xs = []
+    for r in rows:
+        if (r["framework"] == framework and r["workload"] == workload and r["threads"] == threads
+                and (variant is None or r.get("variant") == variant)):
+            xs.extend(r[key] if isinstance(r[key], list) else [r[key]])
+    return xs
+
+
+names = {"w1": "W1 toy XOR 2-8-1 (steps/s)", "w2": "W2 spiral 2-64-64-3 (samples/s)",
+         "w3": "W3 784-256-256-10 (samples/s)", "w4": "W4 1024x3 MLP (GFLOP/s)",
+         "gemm": "Eigen 2048^2 sgemm peak (GFLOP/s)"}
+table = []
+for t in (1, 2):
+    peak = median(values("tinynn", "gemm", t))
+    for w in ("w1", "w2", "w3", "w4", "gemm"):
+        ours = median(values("tinynn", w, t))
+        theirs, chosen = None, None
+        for v in (["torch1"] if t == 1 else ["torch2", "torch2-passive", "torch1-blas2"]):
+            m = median(values("pytorch", w, t if v != "torch1-blas2" else 1, v))
+            if m is not None and (theirs is None or m > theirs):
+                theirs, chosen = m, v
+        note = ""
+        if w == "w3":
+            note = "tinynn %.1f GFLOP/s" % median(values("tinynn", w, t, key="gflops"))
+            if theirs:
+                note += ", PyTorch %.1f" % median(values("pytorch", w, t if chosen != "torch1-blas2" else 1,
+                                                           chosen, key="gflops"))
+        if w == "w4" and peak:
+            note = "%.0f %% of tinynn's measured peak" % (100 * ours / peak)
+        if chosen and t == 2:
+            note = (note + "; " if note else "") + "PyTorch best: " + chosen
+        table.append({"workload": w, "name": names[w], "threads": t, "tinynn": ours,
+                      "pytorch": theirs, "ratio": ours / theirs if theirs else None,
+                      "pytorch_variant": chosen, "note": note})
+
+proc = {}
+for fw in ("tinynn", "pytorch"):
+    wall = values(fw, "process", 1, key="wall_s")
+    rss = values(fw, "process", 1, key="max_rss_kib")
+    if wall:
+        proc[fw] = {"wall_s": median(wall), "max_rss_mib": median(rss) / 1024}
+
+with open(out_path, "w") as f:
+    json.dump({"quick": quick == "1", "torch_blas": torch_blas, "table": table,
+               "process": proc, "raw": rows}, f, indent=1)
+
+
+def fmt(x):
+    if x is None:
+        return "-"
+    return "{:,.0f}".format(x) if x >= 1000 else "{:.1f}".format(x)
+
+
+print("| workload | threads | tinynn median | PyTorch median | ratio | notes |")
+print("|---|---|---|---|---|---|")
+for r in table:
+    ratio = "-" if r["ratio"] is None else "%.2fx" % r["ratio"]
+    print("| %s | %d | %s | %s | %s | %s |" % (r["name"], r["threads"], fmt(r["tinynn"]),
+                                              fmt(r["pytorch"]), ratio, r["note"]))
+if "tinynn" in proc:
+    t = proc["tinynn"]
+    p = proc.get("pytorch")
+    print("| whole process `tinynn train configs/xor.yaml`, wall s | 1 | %.3f | %s | %s | |"
+          % (t["wall_s"], "%.3f" % p["wall_s"] if p else "-",
+             "1/%.1f" % (p["wall_s"] / t["wall_s"]) if p else "-"))
+    print("| whole process, peak RSS MiB | 1 | %.1f | %s | %s | |"
+          % (t["max_rss_mib"], "%.1f" % p["max_rss_mib"] if p else "-",
+             "1/%.1f" % (p["max_rss_mib"] / t["max_rss_mib"]) if p else "-"))
+print("\nPyTorch's BLAS: %s. Ratios are tinynn / PyTorch (higher is better for tinynn);"
+      " for the process rows, tinynn's share of PyTorch's." % torch_blas)
+print("results: %s" % out_path)
+EOF
