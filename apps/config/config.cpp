@@ -1,5 +1,6 @@
 #include "apps/config/config.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -64,6 +65,12 @@ constexpr int64_t kMaxWidth = 100'000;
 constexpr size_t kMaxHiddenLayers = 100;
 constexpr size_t kMaxLayers = 1'000;
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+// Issue 6: a model or dataset too large for memory is refused from the config,
+// before anything is allocated, rather than ending in an out-of-memory kill.
+// Each width alone is within kMaxWidth, but two such layers make 10^10
+// weights. 2^28 float32 parameters are 1 GiB (training keeps about four
+// copies: weights, gradients, momentum, the divergence snapshot).
+constexpr double kMaxParameters = double(int64_t{1} << 28);
 
 bool contains(Keys keys, std::string_view key) {
     return std::find(keys.begin(), keys.end(), key) != keys.end();
@@ -122,6 +129,18 @@ std::string excerpt(const std::string& text) {
         out += (byte < 0x20 || byte == 0x7f) ? ' ' : c;
     }
     return text.size() > 60 ? out + "..." : out;
+}
+
+// yaml-cpp's messages quote the offending character as it is, which may be a
+// newline or a terminal escape from a corrupt file: masked so the message stays
+// one line and cannot garble the terminal.
+std::string printable(const std::string& text) {
+    std::string out = text;
+    for (char& c : out) {
+        const auto byte = static_cast<unsigned char>(c);
+        c = (byte < 0x20 || byte == 0x7f) ? ' ' : c;
+    }
+    return out;
 }
 
 bool is_quoted(const YAML::Node& node) {
@@ -282,11 +301,11 @@ class Reader {
             }
             if (!contains(keys, key)) {
                 fail_at(key_node.Mark(), key_path,
-                        "unknown key '" + key_path + "' (" + suggestion(key, keys) +
+                        "unknown key '" + excerpt(key_path) + "' (" + suggestion(key, keys) +
                             "expected one of: " + join(keys) + ")");
             }
             if (!seen.insert(key).second) {
-                fail_at(key_node.Mark(), key_path, "duplicate key '" + key_path + "'");
+                fail_at(key_node.Mark(), key_path, "duplicate key '" + excerpt(key_path) + "'");
             }
             visit(key, entry.second, key_path);
         }
@@ -435,7 +454,9 @@ class Reader {
         } else if (!mark.is_null()) {
             where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
         }
-        throw Error(where + ": " + message);
+        // A key may hold a newline or terminal escape (a quoted YAML key can
+        // hold anything, found by fuzzing): the message must stay one line.
+        throw Error(where + ": " + printable(message));
     }
 
     std::string file_;
@@ -471,7 +492,7 @@ void apply_override(YAML::Node& root, const std::string& text, const std::string
     try {
         value.reset(YAML::Load(text.substr(eq + 1)));
     } catch (const YAML::Exception& e) {
-        fail("the value is not valid YAML: " + e.msg);
+        fail("the value is not valid YAML: " + printable(e.msg));
     }
 
     YAML::Node current = root;
@@ -812,6 +833,84 @@ std::string flow_list(const std::vector<T>& values, Format format) {
     return out + "]";
 }
 
+std::string gib(double floats) {
+    std::ostringstream out;
+    out << std::fixed;
+    out.precision(1);
+    out << floats * 4 / double(int64_t{1} << 30) << " GiB";
+    return out.str();
+}
+
+// The estimate behind kMaxParameters. The data's
+// feature and output counts are not known from the config alone, so the
+// shorthand's first and last layers count one of each: the estimate is a
+// lower bound, enough to refuse what can never fit.
+void check_memory(const Reader& r, const YAML::Node& root, const Config& c) {
+    const ModelConfig& m = c.model;
+    double parameters = 0;
+    if (!m.layers.empty()) {
+        for (const LayerConfig& l : m.layers) {
+            if (l.type == "linear") {
+                parameters += double(l.in) * double(l.out) + (l.bias ? double(l.out) : 0);
+            }
+        }
+    } else if (m.kind == "mlp") {
+        double previous = 1;
+        for (const int64_t h : m.hidden) {
+            parameters += previous * double(h) + double(h);
+            previous = double(h);
+        }
+        parameters += previous + 1;
+    }
+    const std::string key = m.layers.empty() ? "model.hidden" : "model.layers";
+    // The key's own node for its line and column; the model may also come
+    // from defaults and --set alone, and then the document has none.
+    YAML::Node at(root);
+    if (const YAML::Node model = root["model"]; model.IsDefined() && model.IsMap()) {
+        if (const YAML::Node node = model[m.layers.empty() ? "hidden" : "layers"];
+            node.IsDefined()) {
+            at.reset(node);
+        }
+    }
+    if (parameters > kMaxParameters) {
+        r.fail(at, key,
+               "the model would have at least " + format_number(parameters) + " parameters (" +
+                   gib(parameters) + " of float32 weights), over the limit of " +
+                   format_number(kMaxParameters) + " (" + gib(kMaxParameters) +
+                   "); use narrower or fewer layers");
+    }
+}
+
+// Where each document of `text` starts, up to three. yaml-cpp 0.7's LoadAll
+// never returns on a document that starts with a stray ',' (found by fuzzing):
+// its parser reports an empty document without consuming the token, again
+// and again, while memory grows. Counting with a cap, and noticing two starts
+// at the same place, turns that into a syntax error.
+std::vector<YAML::Mark> document_starts(const std::string& text) {
+    class Counter final : public YAML::EventHandler {
+      public:
+        std::vector<YAML::Mark> starts;
+        void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+        void OnDocumentEnd() override {}
+        void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                      const std::string&) override {}
+        void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                             YAML::EmitterStyle::value) override {}
+        void OnSequenceEnd() override {}
+        void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                        YAML::EmitterStyle::value) override {}
+        void OnMapEnd() override {}
+    };
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    Counter counter;
+    while (counter.starts.size() < 3 && parser.HandleNextDocument(counter)) {
+    }
+    return counter.starts;
+}
+
 Config load_config_unguarded(const std::filesystem::path& path,
                              const std::vector<std::string>& overrides) {
     const std::string shown = path.string();
@@ -819,22 +918,31 @@ Config load_config_unguarded(const std::filesystem::path& path,
 
     std::vector<YAML::Node> documents;
     try {
-        documents = YAML::LoadAll(text);
+        const std::vector<YAML::Mark> starts = document_starts(text);
+        for (size_t i = 1; i < starts.size(); ++i) {
+            if (starts[i].pos == starts[i - 1].pos) {
+                const YAML::Mark& m = starts[i];
+                const char c = static_cast<size_t>(m.pos) < text.size() ? text[m.pos] : ' ';
+                throw Error(shown + ":" + std::to_string(m.line + 1) + ":" +
+                            std::to_string(m.column + 1) + ": YAML syntax error: unexpected '" +
+                            printable(std::string(1, c)) + "' where a value should start");
+            }
+        }
+        if (starts.size() > 1) {
+            throw Error(shown + ": expected one YAML document, found more (separated by ---)");
+        }
+        documents.push_back(YAML::Load(text));
     } catch (const YAML::Exception& e) {
         std::string where = shown;
         if (!e.mark.is_null()) {
             where +=
                 ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
         }
-        throw Error(where + ": YAML syntax error: " + e.msg);
+        throw Error(where + ": YAML syntax error: " + printable(e.msg));
     }
-    if (documents.empty() || documents[0].IsNull()) {
+    if (documents[0].IsNull()) {
         throw Error(shown + ": the config is empty; expected a mapping with keys such as data, " +
                     "model, training");
-    }
-    if (documents.size() > 1) {
-        throw Error(shown + ": expected one YAML document, found " +
-                    std::to_string(documents.size()) + " (separated by ---)");
     }
     YAML::Node root = documents[0];
     if (!root.IsMap()) {
@@ -894,6 +1002,7 @@ Config load_config_unguarded(const std::filesystem::path& path,
     if (config.name.empty()) {
         throw Error(shown + ": name: the config file has no stem to name the run; set name");
     }
+    check_memory(r, root, config);
     return config;
 }
 
@@ -905,7 +1014,7 @@ Config load_config(const std::filesystem::path& path, const std::vector<std::str
     } catch (const YAML::Exception& e) {
         // Every expected problem is reported above; this keeps an unforeseen
         // yaml-cpp failure a one-line config error rather than a crash.
-        throw Error(path.string() + ": cannot read the config: " + e.msg);
+        throw Error(path.string() + ": cannot read the config: " + printable(e.msg));
     }
 }
 
