@@ -41,3 +41,24 @@ TEST_CASE("A signal stops training with its metrics and loadable weights", "[cli
         }
     }
 }
+
+TEST_CASE("kill -9 during a run leaves the previous run's files whole", "[cli][interrupt]") {
+    TempDir dir;
+    const std::string cli = TINYNN_CLI_PATH;
+    const std::string config = repo_path("configs/spiral.yaml").string();
+    const std::string run = "cd '" + dir.path().string() + "' && '" + cli + "' train '" + config +
+                            "' --quiet --out run --set training.epochs=";
+    REQUIRE(std::system((run + "2").c_str()) == 0);
+    const std::string metrics = read_file(dir.path() / "run/metrics.csv");
+    const std::string weights = read_file(dir.path() / "run/model.safetensors");
+    // SIGKILL cannot be caught: only atomic replacement protects the files.
+    for (const char* delay : {"0.05", "0.2", "0.5"}) {
+        INFO("killed after " << delay << " s");
+        const int raw = std::system(
+            ("timeout -s KILL " + std::string(delay) + " sh -c \"" + run + "10000000\"").c_str());
+        REQUIRE(WIFEXITED(raw));
+        CHECK(WEXITSTATUS(raw) == 137);  // timeout's status for a killed command
+        CHECK(read_file(dir.path() / "run/metrics.csv") == metrics);
+        CHECK(read_file(dir.path() / "run/model.safetensors") == weights);
+    }
+}
