@@ -6,20 +6,25 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "apps/compare/runs.hpp"
+#include "apps/compare/write_outputs.hpp"
 #include "apps/config/config.hpp"
 #include "apps/train/experiment.hpp"
 #include "apps/train/progress.hpp"
 #include "apps/train/run_files.hpp"
 #include "apps/train/trainer.hpp"
 #include "tinynn/serialize.hpp"
+#include "tinynn/threads.hpp"
 
 namespace fs = std::filesystem;
 using namespace tinynn;
@@ -61,17 +66,34 @@ struct CommonOptions {
     std::vector<std::string> overrides;
 };
 
+int config_error(const CommonOptions& options, const Error& e) {
+    const std::string what = e.what();
+    return fail(kUsageError,
+                what.starts_with(options.config) ? what : options.config + ": " + what);
+}
+
+void check_diagnostics(const Experiment& e) {
+    if (e.config.training.diagnostics && !supports_diagnostics(*e.model))
+        throw Error(
+            "training.diagnostics: needs a Sequential model (the mlp shorthand or "
+            "model.layers), not model.kind '" +
+            e.config.model.kind + "'");
+}
+
 // Loads the config and builds data and model; any error is the user's input.
 bool prepare(const CommonOptions& options, Experiment& experiment, int& status) {
     try {
         experiment = prepare_experiment(load_config(options.config, options.overrides));
+        check_diagnostics(experiment);
         return true;
     } catch (const Error& e) {
-        const std::string what = e.what();
-        status = fail(kUsageError,
-                      what.starts_with(options.config) ? what : options.config + ": " + what);
+        status = config_error(options, e);
     }
     return false;
+}
+
+std::string interrupted_by(int signal) {
+    return std::string("interrupted by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
 void print_evaluation(const char* split, const Evaluation& ev, int64_t samples) {
@@ -109,10 +131,10 @@ int run_train(const CommonOptions& options, const std::string& out_dir, bool qui
 
     if (result.interrupted) {
         const int signal = static_cast<int>(stop_signal);
-        return fail(128 + signal,
-                    std::string("interrupted by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
-                        " after " + std::to_string(result.history.size()) + " complete epochs; " +
-                        dir.string() + " holds their metrics and the weights at the stop");
+        return fail(128 + signal, interrupted_by(signal) + " after " +
+                                      std::to_string(result.history.size()) + " complete epochs; " +
+                                      dir.string() +
+                                      " holds their metrics and the weights at the stop");
     }
     if (result.diverged_at) {
         std::ostringstream msg;
@@ -133,6 +155,76 @@ int run_train(const CommonOptions& options, const std::string& out_dir, bool qui
         std::cout << "\nwrote " << (dir / "metrics.csv").string() << " and "
                   << (dir / "model.safetensors").string() << '\n';
     }
+    return 0;
+}
+
+void print_run_done(const RunOutcome& run, size_t done, size_t total) {
+    std::ostringstream line;
+    line << "[" << done << "/" << total << "] " << run.spec.activation << " seed " << run.spec.seed
+         << ": ";
+    if (run.result.history.empty()) {
+        line << "no complete epoch";
+    } else {
+        const EpochMetrics& last = run.result.history.back();
+        line << "train_loss " << last.train_loss;
+        if (last.test_accuracy)
+            line << ", test_accuracy " << *last.test_accuracy;
+        line << " after " << last.epoch << " epochs";
+    }
+    if (run.result.diverged_at)
+        line << " (diverged at epoch " << *run.result.diverged_at << ")";
+    if (run.epochs_to_target)
+        line << ", reached the target loss at epoch " << *run.epochs_to_target;
+    line << " (" << std::fixed << std::setprecision(1) << run.seconds << " s)\n";
+    std::cout << line.str() << std::flush;
+}
+
+int run_compare_command(const CommonOptions& options, const std::string& out_dir, int jobs) {
+    Config config;
+    try {
+        config = load_config(options.config, options.overrides);
+        // One run's setup checks the data, the model and the weights up front,
+        // so a bad config is an input error before any training starts.
+        Experiment first = prepare_experiment(run_config(config, run_specs(config).front()));
+        check_diagnostics(first);
+    } catch (const Error& e) {
+        return config_error(options, e);
+    }
+    const fs::path dir = out_dir.empty() ? fs::path("runs") / config.name : fs::path(out_dir);
+    const size_t total = run_specs(config).size();
+    std::cout << "comparing " << config.compare.activations.size() << " activations x "
+              << config.compare.seeds.size() << " seeds = " << total << " runs of "
+              << config.training.epochs << " epochs on " << std::min<size_t>(jobs, total)
+              << " parallel jobs\n"
+              << std::flush;
+
+    CompareOutputs outputs;
+    std::vector<RunOutcome> runs;
+    try {
+        fs::create_directories(dir);
+        install_stop_handlers();
+        runs =
+            run_compare(config, {.jobs = jobs, .on_run_done = print_run_done, .stop_requested = [] {
+                                     return stop_signal != 0;
+                                 }});
+        outputs = write_compare_outputs(dir, config, runs);
+    } catch (const fs::filesystem_error& err) {
+        return fail(kRunFailed, "cannot write to " + dir.string() + ": " + err.code().message());
+    } catch (const Error& err) {
+        return fail(kRunFailed, err.what());
+    }
+    if (stop_signal != 0) {
+        const int signal = static_cast<int>(stop_signal);
+        return fail(128 + signal, interrupted_by(signal) + "; " + dir.string() +
+                                      " holds the runs finished so far and the report on them");
+    }
+    std::cout << "\n";
+    for (const std::string& line : outputs.findings)
+        std::cout << "- " << line << '\n';
+    std::cout << "\nwrote";
+    for (const std::string& file : outputs.files)
+        std::cout << ' ' << file;
+    std::cout << " to " << dir.string() << "\nreport: " << outputs.report.string() << '\n';
     return 0;
 }
 
@@ -177,6 +269,23 @@ int main(int argc, char** argv) {
     add_common(train);
     train->add_option("--out", out_dir, "Output directory (default: runs/<config name>)");
     train->add_flag("--quiet", quiet, "Print nothing but errors");
+    int threads = 0;
+    train
+        ->add_option("--threads", threads,
+                     "Threads for matrix products (default: TINYNN_NUM_THREADS, else all cores)")
+        ->check(CLI::PositiveNumber);
+    CLI::App* compare =
+        app.add_subcommand("compare",
+                           "Train once per activation and seed, and report why they "
+                           "converge differently");
+    add_common(compare);
+    compare->add_option("--out", out_dir, "Output directory (default: runs/<config name>)");
+    int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    compare
+        ->add_option("--jobs", jobs,
+                     "Runs trained at the same time (default: the number of cores); results do "
+                     "not depend on it")
+        ->check(CLI::PositiveNumber);
     CLI::App* eval = app.add_subcommand("eval", "Evaluate saved weights on a config's data");
     add_common(eval);
     eval->add_option("--weights", weights, "safetensors file to evaluate")->required();
@@ -196,8 +305,13 @@ int main(int argc, char** argv) {
         return fail(kUsageError, std::string(e.what()) + " (see tinynn --help)");
     }
     try {
-        if (*train)
+        if (*train) {
+            if (threads > 0)
+                set_num_threads(threads);
             return run_train(common, out_dir, quiet);
+        }
+        if (*compare)
+            return run_compare_command(common, out_dir, jobs);
         return run_eval(common, weights);
     } catch (const std::bad_alloc&) {
         return fail(kRunFailed, "out of memory");

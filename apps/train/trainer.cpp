@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "tinynn/autograd.hpp"
+#include "tinynn/nn/sequential.hpp"
 #include "tinynn/optim.hpp"
 
 namespace tinynn::app {
@@ -52,6 +53,10 @@ Evaluation evaluate(const Experiment& e, const data::Dataset& encoded,
     return result;
 }
 
+bool supports_diagnostics(const nn::Module& model) {
+    return dynamic_cast<const nn::Sequential*>(&model) != nullptr;
+}
+
 TrainResult train(Experiment& e, const EpochCallback& on_epoch,
                   const StopRequested& stop_requested) {
     const TrainingConfig& t = e.config.training;
@@ -60,6 +65,15 @@ TrainResult train(Experiment& e, const EpochCallback& on_epoch,
     data::DataLoader loader(e.train_encoded, t.batch_size, t.shuffle, e.config.seed);
     const bool has_test = e.split.test.size() > 0;
     e.model->train();
+    std::optional<DiagnosticsRecorder> recorder;
+    if (t.diagnostics) {
+        if (!supports_diagnostics(*e.model))
+            throw Error(
+                "training.diagnostics: needs a Sequential model (the mlp shorthand or "
+                "model.layers), not model.kind '" +
+                e.config.model.kind + "'");
+        recorder.emplace(static_cast<const nn::Sequential&>(*e.model));
+    }
 
     TrainResult result;
     for (int64_t epoch = 1; epoch <= t.epochs; ++epoch) {
@@ -71,11 +85,15 @@ TrainResult train(Experiment& e, const EpochCallback& on_epoch,
         for (int64_t b = 0; b < loader.num_batches(); ++b) {
             const data::Batch batch = loader.batch(b);
             optimizer.zero_grad();
-            Tensor loss = compute_loss(e, (*e.model)(batch.features), batch.targets);
+            const Tensor output =
+                recorder ? recorder->forward(batch.features) : (*e.model)(batch.features);
+            Tensor loss = compute_loss(e, output, batch.targets);
             const int64_t n = batch.features.shape()[0];
             loss_sum += static_cast<double>(loss.item()) * static_cast<double>(n);
             seen += n;
             loss.backward();
+            if (recorder)
+                recorder->after_backward();
             optimizer.step();
             if (stop_requested && stop_requested()) {
                 result.interrupted = true;
@@ -87,6 +105,8 @@ TrainResult train(Experiment& e, const EpochCallback& on_epoch,
         EpochMetrics metrics;
         metrics.epoch = epoch;
         metrics.train_loss = seen ? loss_sum / static_cast<double>(seen) : 0;
+        if (recorder)
+            metrics.diagnostics = recorder->finish_epoch();
         if (!std::isfinite(metrics.train_loss)) {
             restore(params, before);
             result.diverged_at = epoch;

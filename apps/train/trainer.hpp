@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "apps/train/diagnostics.hpp"
 #include "apps/train/experiment.hpp"
 
 namespace tinynn::app {
@@ -15,7 +16,8 @@ struct EpochMetrics {
     // before its own update (SPEC §4).
     double train_loss = 0;
     std::optional<double> test_loss;
-    std::optional<double> test_accuracy;  // classification with a test split
+    std::optional<double> test_accuracy;          // classification with a test split
+    std::optional<EpochDiagnostics> diagnostics;  // with training.diagnostics
 };
 
 struct TrainResult {
@@ -35,6 +37,10 @@ using EpochCallback = std::function<void(const EpochMetrics&, double samples_per
 // Polled after every batch: true stops training there (the epoch in
 // progress is not recorded; the weights are those after the last batch).
 using StopRequested = std::function<bool()>;
+
+// Whether training.diagnostics can watch this model: it must be a
+// Sequential (the mlp shorthand and layer lists are).
+bool supports_diagnostics(const nn::Module& model);
 
 // Trains the experiment's model in place for config.training.epochs epochs.
 // On divergence it stops and leaves the model with the weights of the last

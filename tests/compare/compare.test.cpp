@@ -1,0 +1,269 @@
+// `tinynn compare` run as a user runs it, on a config small enough for a test.
+
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "apps/compare/runs.hpp"
+#include "apps/config/config.hpp"
+#include "support/cli.hpp"
+#include "support/xml_check.hpp"
+
+using namespace tinynn;
+using namespace tinynn::test;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kActivations{"sigmoid", "tanh", "relu", "leaky_relu"};
+
+void write_tiny_config(const fs::path& path) {
+    std::ofstream(path) << R"(name: tiny
+seed: 7
+data: {kind: xor, samples: 40, noise: 0.05, test_split: 0.25}
+model: {kind: mlp, hidden: [4, 4], activation: tanh}
+loss: cross_entropy
+optimizer: {kind: sgd, lr: 0.3, momentum: 0.5}
+training: {epochs: 5, batch_size: 8, log_every: 1}
+compare:
+  activations: [sigmoid, tanh, relu, leaky_relu]
+  seeds: [1, 2]
+  target_loss: 0.6
+)";
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::stringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    return lines;
+}
+
+// A compare of the tiny config into dir/out, shared by the tests below.
+struct TinyCompare {
+    TempDir dir;
+    CliResult result;
+    fs::path out;
+    explicit TinyCompare(const std::vector<std::string>& extra = {}) {
+        write_tiny_config(dir.path() / "tiny.yaml");
+        out = dir.path() / "out";
+        std::vector<std::string> args{"compare", "tiny.yaml", "--out", "out"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        result = run_tinynn(args, dir.path());
+    }
+};
+
+// Debian's Chromium, or empty when it is not installed.
+std::string find_chromium() {
+    for (const char* path : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
+        if (fs::exists(path))
+            return path;
+    return "";
+}
+
+std::string capture(const std::string& command) {
+    std::string out;
+    if (FILE* pipe = popen(command.c_str(), "r")) {
+        char buffer[4096];
+        for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+            out.append(buffer, n);
+        pclose(pipe);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("compare writes every file of the run directory", "[compare][cli]") {
+    TinyCompare run;
+    INFO(run.result.err);
+    REQUIRE(run.result.status == 0);
+    for (const char* file :
+         {"config.yaml", "compare.csv", "summary.md", "loss_curves.svg", "grad_norms.svg",
+          "unit_health.svg", "activation_means.svg", "decision_boundary.svg", "report.html"}) {
+        INFO(file);
+        CHECK(fs::file_size(run.out / file) > 0);
+    }
+    CHECK_THAT(run.result.out, Contains("report: out/report.html"));
+    CHECK_THAT(run.result.out, Contains("[8/8]"));
+}
+
+TEST_CASE("compare.csv holds one row per run and epoch with the diagnostics", "[compare][cli]") {
+    TinyCompare run;
+    REQUIRE(run.result.status == 0);
+    const auto lines = lines_of(read_file(run.out / "compare.csv"));
+    REQUIRE(lines.size() == 1 + 4 * 2 * 5);
+    CHECK(lines[0] ==
+          "activation,seed,epoch,train_loss,test_loss,test_accuracy,grad_norm.0.weight,"
+          "grad_norm.2.weight,grad_norm.4.weight,dead_fraction.1,saturated_fraction.1,"
+          "activation_mean.1,dead_fraction.3,saturated_fraction.3,activation_mean.3,"
+          "dead_fraction,saturated_fraction");
+    CHECK(lines[1].starts_with("sigmoid,1,1,"));
+    CHECK(lines[6].starts_with("sigmoid,2,1,"));
+    CHECK(lines[40].starts_with("leaky_relu,2,5,"));
+    // relu rows have a dead fraction and no saturation; tanh rows the reverse.
+    const std::regex relu_row(R"(relu,1,1,([^,]+,){6}[0-9.e-]+,,[-0-9.e]+,[0-9.e-]+,,.*)");
+    CHECK(std::regex_match(lines[21], relu_row));
+    const std::regex tanh_row(R"(tanh,1,1,([^,]+,){6},[0-9.e-]+,[-0-9.e]+,,[0-9.e-]+,.*)");
+    CHECK(std::regex_match(lines[11], tanh_row));
+}
+
+TEST_CASE("compare results do not depend on --jobs", "[compare][cli]") {
+    TinyCompare one({"--jobs", "1"});
+    TinyCompare two({"--jobs", "2"});
+    REQUIRE(one.result.status == 0);
+    REQUIRE(two.result.status == 0);
+    CHECK(read_file(one.out / "compare.csv") == read_file(two.out / "compare.csv"));
+    CHECK(read_file(one.out / "summary.md") == read_file(two.out / "summary.md"));
+}
+
+TEST_CASE("a compare run equals tinynn train with that activation and seed", "[compare][cli]") {
+    TinyCompare run;
+    REQUIRE(run.result.status == 0);
+    const CliResult train =
+        run_tinynn({"train", "tiny.yaml", "--out", "single", "--quiet", "--set", "seed=2", "--set",
+                    "model.activation=relu", "--set", "training.diagnostics=true"},
+                   run.dir.path());
+    REQUIRE(train.status == 0);
+    const auto metrics = lines_of(read_file(run.dir.path() / "single" / "metrics.csv"));
+    const auto rows = lines_of(read_file(run.out / "compare.csv"));
+    REQUIRE(metrics.size() == 6);
+    CHECK(metrics[0] == rows[0].substr(std::string("activation,seed,").size()));
+    for (size_t epoch = 1; epoch <= 5; ++epoch)
+        CHECK("relu,2," + metrics[epoch] == rows[25 + epoch]);
+}
+
+TEST_CASE("compare pictures are well-formed with one series per activation", "[compare][chart]") {
+    TinyCompare run;
+    REQUIRE(run.result.status == 0);
+    for (const char* file : {"loss_curves.svg", "grad_norms.svg", "unit_health.svg",
+                             "activation_means.svg", "decision_boundary.svg"}) {
+        INFO(file);
+        const std::string svg = read_file(run.out / file);
+        CHECK(xml_error(svg) == std::nullopt);
+        CHECK(svg.find("nan") == std::string::npos);
+    }
+    const std::string loss = read_file(run.out / "loss_curves.svg");
+    // Panels: train loss, test loss, test accuracy; each draws every activation once.
+    CHECK(count_attribute(loss, "class", "panel") == 3);
+    for (const std::string& a : kActivations) {
+        INFO(a);
+        CHECK(count_attribute(loss, "data-series", a) == 3 + 1);  // + its legend entry
+    }
+    const std::string grads = read_file(run.out / "grad_norms.svg");
+    const std::string boundary = read_file(run.out / "decision_boundary.svg");
+    for (const std::string& a : kActivations) {
+        CHECK(count_attribute(grads, "data-panel", a) == 1);
+        CHECK(count_attribute(boundary, "data-panel", a + " (seed 1)") == 1);
+    }
+    // Three Linear layers: one series each in every activation's panel.
+    CHECK(count_attribute(grads, "data-series", "Linear 0 (first)") == 4 + 1);
+    CHECK(count_attribute(grads, "data-series", "Linear 4 (last)") == 4 + 1);
+    const std::string health = read_file(run.out / "unit_health.svg");
+    CHECK(count_attribute(health, "class", "panel") == 2);
+    for (const std::string& a : kActivations)
+        CHECK(count_attribute(health, "data-series", a) == 1 + 1);
+}
+
+TEST_CASE("the summary names every activation and the target", "[compare][cli]") {
+    TinyCompare run;
+    REQUIRE(run.result.status == 0);
+    const std::string md = read_file(run.out / "summary.md");
+    CHECK_THAT(md, Contains("epochs to loss ≤ 0.6"));
+    for (const std::string& a : kActivations)
+        CHECK_THAT(md, Contains("| " + a + " | "));
+    const std::string html = read_file(run.out / "report.html");
+    CHECK(html.find("http://") == std::string::npos);  // nothing to fetch
+    CHECK(html.find("https://") == std::string::npos);
+    size_t images = 0;
+    for (size_t at = html.find("<img"); at != std::string::npos; at = html.find("<img", at + 1))
+        ++images;
+    CHECK(images == 5);
+}
+
+TEST_CASE("report.html renders every picture in headless Chromium", "[compare][browser]") {
+    const std::string chromium = find_chromium();
+    if (chromium.empty()) {
+        WARN("skipped: Debian's chromium is not installed (apt-get install chromium)");
+        return;
+    }
+    TinyCompare run;
+    REQUIRE(run.result.status == 0);
+    TempDir profile;
+    // The flags keep Chromium off the network and out of the user's profile.
+    const std::string dom =
+        capture("timeout 120 " + chromium +
+                " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+                " --disable-background-networking --disable-component-update --disable-sync"
+                " --user-data-dir='" +
+                profile.path().string() + "' --virtual-time-budget=10000 --dump-dom 'file://" +
+                fs::absolute(run.out / "report.html").string() + "' 2>/dev/null");
+    INFO(dom.substr(0, 300));
+    CHECK_THAT(dom, Contains("data-pictures-rendered=\"5 of 5\""));
+    CHECK(dom.find("<p class=\"broken\">") == std::string::npos);
+}
+
+TEST_CASE("a broken picture shows in the browser check", "[compare][browser]") {
+    const std::string chromium = find_chromium();
+    if (chromium.empty()) {
+        WARN("skipped: Debian's chromium is not installed (apt-get install chromium)");
+        return;
+    }
+    TinyCompare run;
+    REQUIRE(run.result.status == 0);
+    // Truncating one embedded picture must be caught, or the check above proves nothing.
+    std::string html = read_file(run.out / "report.html");
+    const size_t at = html.find("base64,") + 7;
+    html.erase(at + 40, html.find('"', at) - (at + 40));
+    std::ofstream(run.out / "report.html") << html;
+    TempDir profile;
+    const std::string dom =
+        capture("timeout 120 " + chromium +
+                " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+                " --disable-background-networking --disable-component-update --disable-sync"
+                " --user-data-dir='" +
+                profile.path().string() + "' --virtual-time-budget=10000 --dump-dom 'file://" +
+                fs::absolute(run.out / "report.html").string() + "' 2>/dev/null");
+    CHECK_THAT(dom, Contains("data-pictures-rendered=\"4 of 5\""));
+    CHECK_THAT(dom, Contains("<p class=\"broken\">This picture did not render: "));
+}
+
+TEST_CASE("compare varies the hidden activations of a layer list only", "[compare]") {
+    const auto layer = [](std::string type) {
+        app::LayerConfig l;
+        l.type = std::move(type);
+        return l;
+    };
+    app::Config base;
+    base.model.layers = {layer("linear"), layer("tanh"), layer("linear"), layer("sigmoid")};
+    base.model.negative_slope = 0.2;
+    const app::Config c = app::run_config(base, {"leaky_relu", 9});
+    CHECK(c.seed == 9);
+    CHECK(c.training.diagnostics);
+    CHECK(c.model.layers[1].type == "leaky_relu");
+    CHECK(c.model.layers[1].negative_slope == 0.2);
+    CHECK(c.model.layers[3].type == "sigmoid");  // the output stays
+}
+
+TEST_CASE("compare refuses bad input with exit 2 and one line", "[compare][cli]") {
+    TempDir dir;
+    write_tiny_config(dir.path() / "tiny.yaml");
+    SECTION("--jobs 0") {
+        const CliResult r = run_tinynn({"compare", "tiny.yaml", "--jobs", "0"}, dir.path());
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Contains("--jobs"));
+    }
+    SECTION("an unknown activation") {
+        const CliResult r = run_tinynn(
+            {"compare", "tiny.yaml", "--set", "compare.activations=[relu, swish]"}, dir.path());
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Contains("compare.activations"));
+        CHECK(lines_of(r.err).size() == 1);
+        CHECK_FALSE(fs::exists(dir.path() / "runs"));
+    }
+}
