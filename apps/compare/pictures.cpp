@@ -151,9 +151,9 @@ Picture unit_health(const std::vector<RunOutcome>& runs,
     };
     std::vector<chart::LineChart> panels;
     if (!gated.empty())
-        panels.push_back(per_activation_panel(
-            runs, gated, "dead units (ReLU) / input always negative (LeakyReLU)",
-            range_axis("hidden units (%)", 0, 100), percent(&EpochDiagnostics::dead_fraction)));
+        panels.push_back(per_activation_panel(runs, gated, "dead units (ReLU, LeakyReLU)",
+                                              range_axis("hidden units (%)", 0, 100),
+                                              percent(&EpochDiagnostics::dead_fraction)));
     if (!squashing.empty())
         panels.push_back(per_activation_panel(runs, squashing, "saturated outputs (sigmoid, tanh)",
                                               range_axis("hidden outputs (%)", 0, 100),
@@ -212,8 +212,8 @@ std::optional<Picture> decision_boundaries(const std::vector<RunOutcome>& runs,
     return Picture{"decision_boundary.svg", "Decision boundaries",
                    "The class each activation's model predicts over the input plane after "
                    "training (paler: less confident), with the training points on top.",
-                   chart::class_maps("Decision boundary per activation", maps, classes,
-                                     "feature 1 (standardised if data.normalize)", "feature 2", 2)};
+                   chart::class_maps("Decision boundary per activation", maps, classes, "feature 1",
+                                     "feature 2", 2)};
 }
 
 }  // namespace

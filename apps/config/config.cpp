@@ -27,8 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 8> kTopKeys{"name", "seed",      "data",     "model",
-                                                   "loss", "optimizer", "training", "compare"};
+constexpr std::array<std::string_view, 9> kTopKeys{
+    "name", "seed", "data", "model", "loss", "optimizer", "training", "compare", "limits"};
 constexpr std::array<std::string_view, 11> kDataKeys{
     "kind",   "samples", "noise",     "classes",    "path",         "header",
     "target", "task",    "normalize", "test_split", "shuffle_split"};
@@ -39,6 +39,7 @@ constexpr std::array<std::string_view, 6> kOptimizerKeys{"kind",      "lr",     
 constexpr std::array<std::string_view, 5> kTrainingKeys{"epochs", "batch_size", "shuffle",
                                                         "log_every", "diagnostics"};
 constexpr std::array<std::string_view, 3> kCompareKeys{"activations", "seeds", "target_loss"};
+constexpr std::array<std::string_view, 1> kLimitsKeys{"memory_mb"};
 
 constexpr std::array<std::string_view, 7> kDataKinds{"xor",     "sine",  "spiral", "moons",
                                                      "circles", "blobs", "csv"};
@@ -795,6 +796,20 @@ void read_compare(const Reader& r, const YAML::Node& node, CompareConfig& c) {
                });
 }
 
+void read_limits(const Reader& r, const YAML::Node& node, LimitsConfig& l) {
+    r.for_each(node, "limits", kLimitsKeys,
+               [&](const std::string& key, const YAML::Node& v, const std::string& p) {
+                   if (key == "memory_mb") {
+                       // Null asks for the machine's default, as an absent key does.
+                       if (v.IsNull()) {
+                           l.memory_mb.reset();
+                       } else {
+                           l.memory_mb = r.number(v, p, kPositive);
+                       }
+                   }
+               });
+}
+
 // A string as a YAML scalar that reads back as the same string: plain when
 // nothing could take it for a number, bool or null, else double-quoted.
 std::string yaml_string(const std::string& s) {
@@ -997,6 +1012,8 @@ Config load_config_unguarded(const std::filesystem::path& path,
                        read_training(r, v, config.training);
                    } else if (key == "compare") {
                        read_compare(r, v, config.compare);
+                   } else if (key == "limits") {
+                       read_limits(r, v, config.limits);
                    }
                });
     if (config.name.empty()) {
@@ -1082,7 +1099,10 @@ std::string to_yaml(const Config& c) {
         << "compare:\n"
         << "  activations: " << flow_list(c.compare.activations, str) << "\n"
         << "  seeds: " << flow_list(c.compare.seeds, num) << "\n"
-        << "  target_loss: " << (c.compare.target_loss ? num(*c.compare.target_loss) : "~") << "\n";
+        << "  target_loss: " << (c.compare.target_loss ? num(*c.compare.target_loss) : "~") << "\n"
+        << "\n"
+        << "limits:\n"
+        << "  memory_mb: " << (c.limits.memory_mb ? num(*c.limits.memory_mb) : "~") << "\n";
     return out.str();
 }
 

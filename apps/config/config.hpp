@@ -67,6 +67,16 @@ struct CompareConfig {
     std::optional<double> target_loss;
 };
 
+// What a run may take from the machine (reliability issue: refuse rather than
+// be killed for lack of memory).
+struct LimitsConfig {
+    // MiB the run's estimated peak memory (apps/train/memory.hpp) may reach.
+    // Unset (`memory_mb: ~` or absent): 75% of the physical memory of the
+    // machine the run starts on. It stays unset in to_yaml, so a saved
+    // config.yaml run elsewhere gets that machine's default, not this one's.
+    std::optional<double> memory_mb;
+};
+
 struct Config {
     std::string name;  // default: the config file's stem
     uint64_t seed = 42;
@@ -76,6 +86,7 @@ struct Config {
     OptimizerConfig optimizer;
     TrainingConfig training;
     CompareConfig compare;
+    LimitsConfig limits;
     std::filesystem::path file;  // where it was loaded from
 };
 

@@ -1,5 +1,6 @@
 #include "apps/train/experiment.hpp"
 
+#include "apps/train/memory.hpp"
 #include "models/mlp.hpp"
 #include "models/registry.hpp"
 #include "tinynn/autograd.hpp"
@@ -88,8 +89,12 @@ Experiment prepare_experiment(const Config& config) {
     NoGradGuard no_grad;
     Experiment e;
     e.config = config;
+    // Refused before anything large is allocated; again once the data is
+    // loaded (a CSV file's exact size and classes), before the model is built.
+    check_memory_before_loading(config);
     Generator gen(config.seed);  // data, split: all from the config's seed
     data::Dataset all = load_data(config.data, gen);
+    check_memory(config, shape_of(all));
     e.split = data::train_test_split(all, config.data.test_split, config.data.shuffle_split, gen);
     if (config.data.normalize == "standard") {
         const auto scaler = data::Standardizer::fit(e.split.train);
@@ -120,6 +125,11 @@ Experiment prepare_experiment(const Config& config) {
                               .output = m.output}));
     } else {
         e.model = models::make_model(m.kind, inputs, outputs);
+        // Its size is known only now; what it would take to train it is not.
+        double parameters = 0;
+        for (const Tensor& p : e.model->parameters())
+            parameters += static_cast<double>(p.numel());
+        check_memory(config, shape_of(all), parameters);
     }
     if (m.init != "default")
         models::initialize(*e.model, m.init, m.activation, static_cast<float>(m.negative_slope));

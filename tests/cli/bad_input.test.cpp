@@ -7,13 +7,17 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iomanip>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
 #include <tinynn/tinynn.hpp>
 
+#include "apps/config/config.hpp"
+#include "apps/train/memory.hpp"
 #include "support/cli.hpp"
 
 using namespace tinynn;
@@ -208,6 +212,102 @@ TEST_CASE("Zero, negative and absurd sizes are refused before any allocation", "
         {"epochs: 0", {"epochs_zero.yaml"}, {"epochs_zero.yaml:9:11", "training.epochs"}},
         {"batch_size: -3", {"batch_neg.yaml"}, {"batch_neg.yaml:10:15", "training.batch_size"}},
         {"linear in: 0", {"linear_zero.yaml"}, {"linear_zero.yaml:3:26", "model.layers[0].in"}},
+    });
+}
+
+TEST_CASE("A run whose memory estimate is over limits.memory_mb is refused before allocating",
+          "[cli][bad_input]") {
+    Fixture f;
+    // Each setting alone is within its range; evaluating 8 million samples
+    // through a layer of 100,000 would take terabytes.
+    f.write("big.yaml",
+            "data:\n  kind: xor\n  samples: 10000000\nmodel:\n  hidden: [100000]\n"
+            "training:\n  epochs: 2\n");
+    f.write("tight.yaml", kXor + "limits:\n  memory_mb: 1\n");
+    std::string rows = "x1,x2,label\n";
+    for (int i = 0; i < 2000; ++i)
+        rows += std::to_string(i % 7) + ".5,0.25," + std::to_string(i % 2) + "\n";
+    f.write("rows.csv", rows);
+    f.write("rows.yaml", csv_config("rows.csv"));
+    const std::vector<std::string> bigger{"--set", "data.samples=20000", "--set",
+                                          "model.hidden=[16]"};
+    const auto with = [](std::vector<std::string> args, const std::vector<std::string>& more) {
+        args.insert(args.end(), more.begin(), more.end());
+        return args;
+    };
+    f.check({
+        {"10M samples through hidden: [100000]",
+         {"big.yaml"},
+         {"big.yaml: limits.memory_mb: this run needs about ", "TiB", "10,000,000 samples",
+          "evaluating 8,000,000 samples at once", "above the limit of", "lower data.samples",
+          "raise limits.memory_mb"}},
+        {"the same through --set",
+         {"xor.yaml", "--set", "data.samples=10000000", "--set", "model.hidden=[100000]"},
+         {"limits.memory_mb: this run needs about", "TiB"}},
+        {"a small run under --set limits.memory_mb=1",
+         with({"xor.yaml", "--set", "limits.memory_mb=1"}, bigger),
+         {"limits.memory_mb: this run needs about", "20,000 samples",
+          "above the limit of 1.0 MiB"}},
+        {"a small run under limits.memory_mb: 1 in the file",
+         with({"tight.yaml"}, bigger),
+         {"tight.yaml: limits.memory_mb:", "above the limit of 1.0 MiB"}},
+        {"a CSV file too large for the limit",
+         {"rows.yaml", "--set", "limits.memory_mb=0.01"},
+         {"rows.yaml: limits.memory_mb: this run needs about", "2,000 samples",
+          "above the limit of 10.2 KiB", "use a data file with fewer rows"}},
+    });
+}
+
+TEST_CASE("A run whose memory estimate is just under limits.memory_mb trains", "[cli][bad_input]") {
+    Fixture f;
+    const std::vector<std::string> sizes{"data.samples=5000", "model.hidden=[32]"};
+    const app::Config config = app::load_config(f.path() / "xor.yaml", sizes);
+    const double mib =
+        app::estimate_memory(config, app::synthetic_shape(config.data)).total() / (1024 * 1024);
+    const auto args = [&](const std::string& out, double limit) {
+        std::ostringstream set;
+        set << "limits.memory_mb=" << std::setprecision(17) << limit;
+        return std::vector<std::string>{"train",  "xor.yaml", "--out",  out,     "--quiet", "--set",
+                                        sizes[0], "--set",    sizes[1], "--set", set.str()};
+    };
+    const auto under = run_tinynn(args("fits", mib * 1.001), f.path());
+    INFO(under.err);
+    CHECK(under.status == 0);
+    CHECK(fs::exists(f.path() / "fits" / "model.safetensors"));
+    // The limit as given is saved with the run.
+    CHECK_THAT(read_file(f.path() / "fits" / "config.yaml"), Contains("memory_mb: "));
+    CHECK_THAT(read_file(f.path() / "fits" / "config.yaml"), !Contains("memory_mb: ~"));
+
+    const auto over = run_tinynn(args("over", mib * 0.999), f.path());
+    INFO(over.err);
+    CHECK(over.status == 2);
+    CHECK_THAT(over.err, Contains("limits.memory_mb: this run needs about"));
+    CHECK_FALSE(fs::exists(f.path() / "over"));
+}
+
+TEST_CASE("Bad values of limits.memory_mb are config errors naming the key", "[cli][bad_input]") {
+    Fixture f;
+    f.write("zero.yaml", kXor + "limits:\n  memory_mb: 0\n");
+    f.write("negative.yaml", kXor + "limits:\n  memory_mb: -5\n");
+    f.write("word.yaml", kXor + "limits:\n  memory_mb: lots\n");
+    f.write("quoted.yaml", kXor + "limits:\n  memory_mb: \"64\"\n");
+    f.write("unknown.yaml", kXor + "limits:\n  foo: 1\n");
+    f.write("scalar.yaml", kXor + "limits: 64\n");
+    f.check({
+        {"memory_mb: 0", {"zero.yaml"}, {"zero.yaml:11:14", "limits.memory_mb", "> 0", "got 0"}},
+        {"memory_mb: -5", {"negative.yaml"}, {"negative.yaml:11:14", "limits.memory_mb", "-5"}},
+        {"memory_mb: lots", {"word.yaml"}, {"word.yaml:11:14", "limits.memory_mb", "lots"}},
+        {"memory_mb: \"64\"", {"quoted.yaml"}, {"quoted.yaml:11:14", "limits.memory_mb"}},
+        {"limits.foo",
+         {"unknown.yaml"},
+         {"unknown.yaml:11:3", "unknown key 'limits.foo'", "memory_mb"}},
+        {"limits: 64", {"scalar.yaml"}, {"scalar.yaml:10:9", "limits", "mapping"}},
+        {"--set limits.memory_mb=0",
+         {"xor.yaml", "--set", "limits.memory_mb=0"},
+         {"--set limits.memory_mb=0", "limits.memory_mb", "> 0"}},
+        {"--set limits.foo=1",
+         {"xor.yaml", "--set", "limits.foo=1"},
+         {"--set limits.foo=1", "unknown key 'limits.foo'"}},
     });
 }
 

@@ -116,6 +116,7 @@ void require_equal(const Config& a, const Config& b) {
     CHECK(a.compare.activations == b.compare.activations);
     CHECK(a.compare.seeds == b.compare.seeds);
     CHECK(a.compare.target_loss == b.compare.target_loss);
+    CHECK(a.limits.memory_mb == b.limits.memory_mb);
 }
 
 Config round_trip(const TempDir& dir, const Config& config) {
@@ -203,6 +204,7 @@ TEST_CASE("A minimal config gets every default", "[config][defaults]") {
           std::vector<std::string>{"sigmoid", "tanh", "relu", "leaky_relu"});
     CHECK(c.compare.seeds == std::vector<uint64_t>{1, 2, 3});
     CHECK_FALSE(c.compare.target_loss);
+    CHECK_FALSE(c.limits.memory_mb);  // the machine's default, resolved by the run
 }
 
 TEST_CASE("An empty mapping and empty sections are all defaults", "[config][defaults]") {
@@ -517,6 +519,17 @@ TEST_CASE("Out-of-range values name the range", "[config][errors]") {
           "bad.yaml:2:14: compare.seeds[1]: expected a non-negative integer");
     check("compare:\n  target_loss: 0\n",
           "compare.target_loss: expected a finite number > 0, got 0");
+    check("limits:\n  memory_mb: 0\n",
+          "bad.yaml:2:14: limits.memory_mb: expected a finite number > 0, got 0");
+    check("limits:\n  memory_mb: -5\n", "bad.yaml:2:14: limits.memory_mb: expected");
+    check("limits:\n  memory_mb: .inf\n", "limits.memory_mb: expected a finite number > 0");
+    check("limits:\n  memory_mb: lots\n",
+          "limits.memory_mb: expected a finite number > 0, got lots");
+    check("limits:\n  memory_mb: \"64\"\n", "limits.memory_mb: expected");
+    check("limits:\n  memory_mb: [64]\n", "limits.memory_mb: expected");
+    check("limits:\n  memroy_mb: 64\n",
+          "bad.yaml:2:3: unknown key 'limits.memroy_mb' (did you mean 'memory_mb'?");
+    check("limits: 64\n", "bad.yaml:1:9: limits: expected a mapping of keys (memory_mb)");
 }
 
 TEST_CASE("Boundary values are accepted", "[config][ranges]") {
@@ -528,6 +541,7 @@ model: {hidden: [100000, 1], negative_slope: -3}
 optimizer: {lr: 1e-3, momentum: 0.9, nesterov: true, weight_decay: 0}
 training: {epochs: 10000000, batch_size: 0, log_every: 1, diagnostics: true}
 compare: {seeds: [0, 18446744073709551615], target_loss: 0.05, activations: [relu]}
+limits: {memory_mb: 1e-3}
 )"));
     CHECK(c.seed == 18446744073709551615ull);
     CHECK(c.data.samples == 10'000'000);
@@ -541,6 +555,8 @@ compare: {seeds: [0, 18446744073709551615], target_loss: 0.05, activations: [rel
     CHECK(c.compare.seeds == std::vector<uint64_t>{0, 18446744073709551615ull});
     REQUIRE(c.compare.target_loss);
     CHECK(*c.compare.target_loss == 0.05);
+    REQUIRE(c.limits.memory_mb);
+    CHECK(*c.limits.memory_mb == 1e-3);
 }
 
 TEST_CASE("Overrides from --set apply before validation", "[config][set]") {
@@ -549,7 +565,7 @@ TEST_CASE("Overrides from --set apply before validation", "[config][set]") {
     const Config c =
         load_config(file, {"model.activation=relu", "model.hidden=[16, 4]", "optimizer.lr=0.5",
                            "training.epochs=7", "compare.target_loss=0.01", "data.target=label",
-                           "seed=7", "model.hidden=[3]"});
+                           "seed=7", "model.hidden=[3]", "limits.memory_mb=512"});
     CHECK(c.model.activation == "relu");
     CHECK(c.model.hidden == std::vector<int64_t>{3});  // the later --set wins
     CHECK(c.optimizer.sgd.lr == 0.5f);
@@ -558,6 +574,7 @@ TEST_CASE("Overrides from --set apply before validation", "[config][set]") {
     CHECK(*c.compare.target_loss == 0.01);
     CHECK(c.data.target == "label");
     CHECK(c.seed == 7);
+    CHECK(c.limits.memory_mb == 512.0);
     CHECK(c.data.noise == 0.1);  // untouched keys keep the file's values
 
     // Sections absent from the file are created.
@@ -633,7 +650,8 @@ TEST_CASE("to_yaml writes every key and reads back to the same config", "[config
                                 "momentum:",       "dampening:", "weight_decay:",
                                 "nesterov:",       "epochs:",    "batch_size:",
                                 "shuffle:",        "log_every:", "diagnostics:",
-                                "activations:",    "seeds:",     "target_loss:"}) {
+                                "activations:",    "seeds:",     "target_loss:",
+                                "memory_mb:"}) {
             CHECK_THAT(yaml, Contains(key));
         }
         CHECK_THAT(yaml,
@@ -659,6 +677,7 @@ model:
     - {type: log_softmax, dim: -1}
 optimizer: {lr: 0.01, momentum: 0.9, dampening: 0.25, weight_decay: 5e-4}
 compare: {target_loss: 1e-9, seeds: [0], activations: [leaky_relu]}
+limits: {memory_mb: 0.1}
 )"));
         CHECK(c.name == "2024");
         CHECK(c.model.kind == "true");
@@ -675,6 +694,7 @@ compare: {target_loss: 1e-9, seeds: [0], activations: [leaky_relu]}
         c.optimizer.sgd.lr = 1.0f / 3.0f;
         c.data.target = "a \"quoted\" name\\";
         c.compare.activations = {"relu", "tanh"};
+        c.limits.memory_mb = 1.0 / 3.0;
         require_equal(round_trip(dir, c), c);
     }
 }

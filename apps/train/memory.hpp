@@ -1,0 +1,52 @@
+#pragma once
+
+// The memory a run will need, estimated from its config and the shape of its
+// data, and the check that refuses a run over limits.memory_mb before its data
+// or model is allocated (rather than failing halfway with "out of memory" or
+// being killed by the kernel).
+
+#include <cstdint>
+#include <optional>
+
+#include "apps/config/config.hpp"
+#include "apps/train/data_shape.hpp"
+
+namespace tinynn::app {
+
+// Bytes, in double so that no config, however absurd, can overflow them.
+// Each part is an upper bound on what the run holds at its peak; their sum
+// bounds both preparing the data and training (see memory.cpp for what each
+// counts).
+struct MemoryEstimate {
+    double data = 0;               // the dataset, its split, encoded and normalised copies
+    double parameters = 0;         // values, gradients, the divergence snapshot, momentum
+    double activations = 0;        // the largest single pass through the model
+    int64_t pass_samples = 0;      // the samples of that pass
+    bool pass_is_training = true;  // a training batch (forward and backward), else an evaluation
+
+    double total() const { return data + parameters + activations; }
+};
+
+// `model_parameters` is for a model from the registry, whose layers the config
+// does not give: its parameter count once built (its activations are then
+// not counted beyond the input batch and the loss). Without it such a model
+// counts nothing.
+MemoryEstimate estimate_memory(const Config& config, const DataShape& data,
+                               std::optional<double> model_parameters = std::nullopt);
+
+// limits.memory_mb in bytes, or the default when unset: 75% of the physical
+// memory, 4096 MiB when that cannot be read.
+double memory_limit_bytes(const LimitsConfig& limits);
+
+// Throws tinynn::Error (a config error, exit 2) naming limits.memory_mb, the
+// estimate and its parts, the limit, and what to change, when the estimate is
+// over the limit.
+void check_memory(const Config& config, const DataShape& data,
+                  std::optional<double> model_parameters = std::nullopt);
+
+// check_memory for the data as the config describes it, before it is
+// generated or read. A CSV file is sized from its byte count first and its
+// lines are counted only when that bound is over the limit.
+void check_memory_before_loading(const Config& config);
+
+}  // namespace tinynn::app
