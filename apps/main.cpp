@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "apps/compare/report.hpp"
 #include "apps/compare/runs.hpp"
 #include "apps/compare/write_outputs.hpp"
 #include "apps/config/config.hpp"
@@ -179,35 +180,77 @@ void print_run_done(const RunOutcome& run, size_t done, size_t total) {
     std::cout << line.str() << std::flush;
 }
 
-int run_compare_command(const CommonOptions& options, const std::string& out_dir, int jobs) {
-    Config config;
-    try {
-        config = load_config(options.config, options.overrides);
-        // One run's setup checks the data, the model and the weights up front,
-        // so a bad config is an input error before any training starts.
-        Experiment first = prepare_experiment(run_config(config, run_specs(config).front()));
-        check_diagnostics(first);
-    } catch (const Error& e) {
-        return config_error(options, e);
-    }
-    const fs::path dir = out_dir.empty() ? fs::path("runs") / config.name : fs::path(out_dir);
-    const size_t total = run_specs(config).size();
-    std::cout << "comparing " << config.compare.activations.size() << " activations x "
-              << config.compare.seeds.size() << " seeds = " << total << " runs of "
-              << config.training.epochs << " epochs on " << std::min<size_t>(jobs, total)
-              << " parallel jobs\n"
-              << std::flush;
+// The output directory of each experiment: `dir` itself for one, a
+// subdirectory named after each for several.
+fs::path experiment_dir(const fs::path& dir, const Config& config, size_t experiments) {
+    return experiments == 1 ? dir : dir / config.name;
+}
 
-    CompareOutputs outputs;
-    std::vector<RunOutcome> runs;
+int run_compare_command(const std::vector<std::string>& files,
+                        const std::vector<std::string>& overrides, const std::string& out_dir,
+                        int jobs) {
+    std::vector<Config> configs;
+    for (const std::string& file : files) {
+        const CommonOptions options{file, overrides};
+        try {
+            configs.push_back(load_config(file, overrides));
+            // One run's setup checks the data, the model and the weights up
+            // front, so a bad config is an input error before any training.
+            const Experiment first =
+                prepare_experiment(run_config(configs.back(), run_specs(configs.back()).front()));
+            check_diagnostics(first);
+        } catch (const Error& e) {
+            return config_error(options, e);
+        }
+        for (size_t i = 0; i + 1 < configs.size(); ++i)
+            if (configs[i].name == configs.back().name)
+                return fail(kUsageError, file + ": name '" + configs.back().name +
+                                             "' is also the name of " + files[i] +
+                                             "; each experiment needs its own name (it names "
+                                             "its directory of the output)");
+    }
+    std::string default_name;
+    for (const Config& c : configs)
+        default_name += (default_name.empty() ? "" : "+") + c.name;
+    const fs::path dir = out_dir.empty() ? fs::path("runs") / default_name : fs::path(out_dir);
+
+    std::vector<std::string> sections;
+    fs::path report;
     try {
         fs::create_directories(dir);
         install_stop_handlers();
-        runs =
-            run_compare(config, {.jobs = jobs, .on_run_done = print_run_done, .stop_requested = [] {
-                                     return stop_signal != 0;
-                                 }});
-        outputs = write_compare_outputs(dir, config, runs);
+        for (const Config& config : configs) {
+            const size_t total = run_specs(config).size();
+            std::cout << config.name << ": comparing " << config.compare.activations.size()
+                      << " activations x " << config.compare.seeds.size() << " seeds = " << total
+                      << " runs of " << config.training.epochs << " epochs on "
+                      << std::min<size_t>(static_cast<size_t>(jobs), total) << " parallel jobs\n"
+                      << std::flush;
+            const std::vector<RunOutcome> runs = run_compare(
+                config, {.jobs = jobs, .on_run_done = print_run_done, .stop_requested = [] {
+                             return stop_signal != 0;
+                         }});
+            const fs::path where = experiment_dir(dir, config, configs.size());
+            const CompareOutputs outputs = write_compare_outputs(where, config, runs);
+            sections.push_back(outputs.report_section);
+            report = outputs.report;
+            std::cout << "\n";
+            for (const std::string& line : outputs.findings)
+                std::cout << "- " << line << '\n';
+            std::cout << "\nwrote";
+            for (const std::string& file : outputs.files)
+                std::cout << ' ' << file;
+            std::cout << " to " << where.string() << "\n\n";
+            if (stop_signal != 0)
+                break;
+        }
+        if (configs.size() > 1) {
+            std::vector<const Config*> done;
+            for (size_t i = 0; i < sections.size(); ++i)
+                done.push_back(&configs[i]);
+            report = dir / "report.html";
+            write_text_file(report, report_page(done, sections));
+        }
     } catch (const fs::filesystem_error& err) {
         return fail(kRunFailed, "cannot write to " + dir.string() + ": " + err.code().message());
     } catch (const Error& err) {
@@ -218,13 +261,7 @@ int run_compare_command(const CommonOptions& options, const std::string& out_dir
         return fail(128 + signal, interrupted_by(signal) + "; " + dir.string() +
                                       " holds the runs finished so far and the report on them");
     }
-    std::cout << "\n";
-    for (const std::string& line : outputs.findings)
-        std::cout << "- " << line << '\n';
-    std::cout << "\nwrote";
-    for (const std::string& file : outputs.files)
-        std::cout << ' ' << file;
-    std::cout << " to " << dir.string() << "\nreport: " << outputs.report.string() << '\n';
+    std::cout << "report: " << report.string() << '\n';
     return 0;
 }
 
@@ -278,7 +315,16 @@ int main(int argc, char** argv) {
         app.add_subcommand("compare",
                            "Train once per activation and seed, and report why they "
                            "converge differently");
-    add_common(compare);
+    std::vector<std::string> compare_configs;
+    compare
+        ->add_option("CONFIG", compare_configs,
+                     "YAML config files; with several, one report covers them all")
+        ->required();
+    compare
+        ->add_option("--set", common.overrides,
+                     "Override a config key of every config, KEY=VALUE (repeatable)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     compare->add_option("--out", out_dir, "Output directory (default: runs/<config name>)");
     int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     compare
@@ -311,7 +357,7 @@ int main(int argc, char** argv) {
             return run_train(common, out_dir, quiet);
         }
         if (*compare)
-            return run_compare_command(common, out_dir, jobs);
+            return run_compare_command(compare_configs, common.overrides, out_dir, jobs);
         return run_eval(common, weights);
     } catch (const std::bad_alloc&) {
         return fail(kRunFailed, "out of memory");

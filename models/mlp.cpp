@@ -87,4 +87,11 @@ void initialize(nn::Module& model, const std::string& scheme, const std::string&
     });
 }
 
+void fill_biases(nn::Module& model, float value) {
+    for_each_linear(model, [value](nn::Linear& layer) {
+        if (layer.bias().defined())
+            nn::init::constant_(layer.bias(), value);
+    });
+}
+
 }  // namespace tinynn::models

@@ -32,4 +32,7 @@ std::shared_ptr<nn::Module> make_activation(const std::string& type, float negat
 void initialize(nn::Module& model, const std::string& scheme, const std::string& activation,
                 float negative_slope = 0.01f);
 
+// Sets every bias of every Linear of `model` to `value`.
+void fill_biases(nn::Module& model, float value);
+
 }  // namespace tinynn::models

@@ -66,6 +66,8 @@ std::string describe_setup(const Config& c) {
         for (int64_t w : c.model.hidden)
             widths.push_back(std::to_string(w));
         s << c.model.kind << " hidden [" << join(widths, ", ") << "], init " << c.model.init;
+        if (c.model.bias_init)
+            s << ", biases " << *c.model.bias_init;
     } else {
         s << c.model.layers.size() << " listed layers";
     }

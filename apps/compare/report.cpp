@@ -59,7 +59,8 @@ std::string base64(const std::string& bytes) {
 
 constexpr const char* kStyle = R"(
 body { font-family: sans-serif; max-width: 1000px; margin: 2em auto; padding: 0 1em; color: #222; }
-h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.4em; margin-top: 2em; border-bottom: 1px solid #ddd; }
+h3 { font-size: 1.15em; margin-top: 1.5em; }
 table { border-collapse: collapse; font-size: 0.85em; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
 th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; font-weight: bold; }
@@ -87,19 +88,16 @@ window.addEventListener('load', function () {
 
 }  // namespace
 
-std::string report_html(const Config& config, const std::vector<ActivationSummary>& summaries,
-                        const std::vector<std::string>& findings,
-                        const std::vector<Picture>& pictures) {
+std::string report_section(const Config& config, const std::vector<ActivationSummary>& summaries,
+                           const std::vector<std::string>& findings,
+                           const std::vector<Picture>& pictures) {
     std::ostringstream html;
-    html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         << "<title>tinynn compare: " << escape_html(config.name) << "</title>\n"
-         << "<style>" << kStyle << "</style>\n</head>\n<body>\n"
-         << "<h1>Activation comparison: " << escape_html(config.name) << "</h1>\n"
-         << "<p class=\"setup\">" << escape_html(describe_setup(config)) << ".</p>\n"
-         << "<h2>What the runs show</h2>\n<ul>\n";
+    html << "<section id=\"" << escape_html(config.name) << "\">\n<h2>" << escape_html(config.name)
+         << "</h2>\n<p class=\"setup\">" << escape_html(describe_setup(config)) << ".</p>\n"
+         << "<h3>What the runs show</h3>\n<ul>\n";
     for (const std::string& line : findings)
         html << "<li>" << escape_html(line) << "</li>\n";
-    html << "</ul>\n<h2>Summary</h2>\n<p>Mean ± sample standard deviation over the seeds, at "
+    html << "</ul>\n<h3>Summary</h3>\n<p>Mean ± sample standard deviation over the seeds, at "
             "each run's last epoch unless the column says otherwise.</p>\n<table>\n<tr>";
     for (const std::string& cell : summary_header(config))
         html << "<th>" << escape_html(cell) << "</th>";
@@ -112,12 +110,36 @@ std::string report_html(const Config& config, const std::vector<ActivationSummar
     }
     html << "</table>\n";
     for (const Picture& p : pictures)
-        html << "<h2>" << escape_html(p.title) << "</h2>\n<figure>\n<img alt=\""
-             << escape_html(p.file) << "\" src=\"data:image/svg+xml;base64," << base64(p.svg)
-             << "\">\n<figcaption>" << escape_html(p.caption) << " (Also in " << escape_html(p.file)
-             << ".)</figcaption>\n</figure>\n";
+        html << "<h3>" << escape_html(p.title) << "</h3>\n<figure>\n<img alt=\""
+             << escape_html(config.name + "/" + p.file) << "\" src=\"data:image/svg+xml;base64,"
+             << base64(p.svg) << "\">\n<figcaption>" << escape_html(p.caption) << " (Also in "
+             << escape_html(p.file) << ".)</figcaption>\n</figure>\n";
+    html << "</section>\n";
+    return html.str();
+}
+
+std::string report_page(const std::vector<const Config*>& configs,
+                        const std::vector<std::string>& sections) {
+    std::string names;
+    for (const Config* c : configs)
+        names += (names.empty() ? "" : ", ") + c->name;
+    std::ostringstream html;
+    html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         << "<title>tinynn compare: " << escape_html(names) << "</title>\n"
+         << "<style>" << kStyle << "</style>\n</head>\n<body>\n"
+         << "<h1>Activation comparison: " << escape_html(names) << "</h1>\n";
+    if (configs.size() > 1) {
+        html << "<ul>\n";
+        for (const Config* c : configs)
+            html << "<li><a href=\"#" << escape_html(c->name) << "\">" << escape_html(c->name)
+                 << "</a>: " << escape_html(describe_setup(*c)) << "</li>\n";
+        html << "</ul>\n";
+    }
+    for (const std::string& section : sections)
+        html << section;
     html << "<p class=\"setup\">Written by tinynn compare; the numbers are in compare.csv and "
-            "summary.md next to this page.</p>\n<script>"
+            "summary.md next to this page"
+         << (configs.size() > 1 ? ", in one directory per experiment" : "") << ".</p>\n<script>"
          << kPictureCheck << "</script>\n</body>\n</html>\n";
     return html.str();
 }

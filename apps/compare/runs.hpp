@@ -44,8 +44,8 @@ Config run_config(const Config& base, const RunSpec& spec);
 struct CompareOptions {
     int jobs = 1;
     // Called from the worker thread that finished the run, one call at a time.
-    std::function<void(const RunOutcome&, size_t done, size_t total)> on_run_done;
-    StopRequested stop_requested;  // polled after every batch of every run
+    std::function<void(const RunOutcome&, size_t done, size_t total)> on_run_done{};
+    StopRequested stop_requested{};  // polled after every batch of every run
 };
 
 // Trains every run of `base`; the outcomes are in run_specs order. An error

@@ -98,6 +98,10 @@ std::vector<ActivationSummary> summarize(const std::vector<RunOutcome>& runs) {
         s.train_loss = stat_over(group, at_end([](const EpochMetrics& m) -> std::optional<double> {
                                      return m.train_loss;
                                  }));
+        s.train_loss_start = stat_over(group, [](const RunOutcome& r) -> std::optional<double> {
+            const EpochMetrics* m = first_epoch(r);
+            return m ? std::optional(m->train_loss) : std::nullopt;
+        });
         s.test_loss = stat_over(group, at_end([](const EpochMetrics& m) { return m.test_loss; }));
         s.test_accuracy =
             stat_over(group, at_end([](const EpochMetrics& m) { return m.test_accuracy; }));
@@ -192,31 +196,33 @@ std::vector<std::string> findings(const std::vector<ActivationSummary>& summarie
                       "). Set compare.target_loss to compare epochs to a target.");
     }
 
-    // Gradient flow: the last layer's gradient over the first's at epoch 1.
-    std::string flow = "Last-layer over first-layer weight-gradient norm at epoch 1: ";
-    std::vector<std::string> vanishing;
+    // Gradient flow: the last layer's gradient over the first's.
+    const auto ratio = [](const std::optional<Stat>& last, const std::optional<Stat>& first) {
+        return last && first && first->mean > 0 ? std::optional(last->mean / first->mean)
+                                                : std::nullopt;
+    };
+    // A dead network has no gradient anywhere, which is not a ratio.
+    const auto shown = [](std::optional<double> r, const std::optional<Stat>& last) {
+        if (r)
+            return times(*r);
+        return last && last->mean > 0 ? std::string("∞") : std::string("no gradient");
+    };
+    std::string flow =
+        "Last-layer over first-layer weight-gradient norm at epoch 1 (and at the end): ";
+    std::string vanishing;
     for (size_t i = 0; i < summaries.size(); ++i) {
         const ActivationSummary& s = summaries[i];
-        flow += (i ? ", " : "") + s.activation + " ";
-        if (s.first_grad_start && s.last_grad_start && s.first_grad_start->mean > 0) {
-            const double ratio = s.last_grad_start->mean / s.first_grad_start->mean;
-            flow += times(ratio);
-            if (ratio >= kVanishingRatio)
-                vanishing.push_back(s.activation);
-        } else {
-            flow += "n/a";
-        }
+        const auto start = ratio(s.last_grad_start, s.first_grad_start);
+        const auto end = ratio(s.last_grad_end, s.first_grad_end);
+        flow += (i ? ", " : "") + s.activation + " " + shown(start, s.last_grad_start) + " (" +
+                shown(end, s.last_grad_end) + ")";
+        if (start.value_or(0) >= kVanishingRatio || end.value_or(0) >= kVanishingRatio)
+            vanishing += (vanishing.empty() ? "" : ", ") + s.activation;
     }
     flow += vanishing.empty() ? ". No activation shows vanishing gradients here."
-                              : ". Vanishing gradients for " +
-                                    [&] {
-                                        std::string names;
-                                        for (size_t i = 0; i < vanishing.size(); ++i)
-                                            names += (i ? ", " : "") + vanishing[i];
-                                        return names;
-                                    }() +
-                                    ": the first layers get a small fraction of the last layer's "
-                                    "gradient, so they learn slowly.";
+                              : ". Vanishing gradients for " + vanishing +
+                                    ": the first layers get a small fraction of the last "
+                                    "layer's gradient, so they learn slowly.";
     out.push_back(flow);
 
     for (const ActivationSummary& s : summaries) {
@@ -224,11 +230,16 @@ std::vector<std::string> findings(const std::vector<ActivationSummary>& summarie
             if (s.activation == "relu")
                 out.push_back("relu: " + format_percent(s.dead_end) +
                               " of hidden units are dead at the end (output 0 for every sample of "
-                              "the epoch): they pass no gradient and never recover.");
+                              "the epoch): they pass no gradient and never recover. Train loss " +
+                              format_stat(s.train_loss_start) + " at epoch 1, " +
+                              format_stat(s.train_loss) + " at the end.");
             else
-                out.push_back(s.activation + ": " + format_percent(s.dead_end) +
-                              " of hidden units had a negative input for every sample, but the "
-                              "negative slope still passes them gradient, so they can recover.");
+                out.push_back(
+                    s.activation + ": " + format_percent(s.dead_end) +
+                    " of hidden units had a negative input for every sample, but the "
+                    "negative slope still passes them gradient, so they can recover. Train loss " +
+                    format_stat(s.train_loss_start) + " at epoch 1, " + format_stat(s.train_loss) +
+                    " at the end.");
         }
         if (s.saturated_end && s.saturated_end->mean >= kNotableFraction)
             out.push_back(s.activation + ": " + format_percent(s.saturated_end) +

@@ -27,6 +27,7 @@ struct ActivationSummary {
     std::string activation;
     size_t runs = 0, diverged = 0, reached_target = 0;
     std::optional<Stat> train_loss, test_loss, test_accuracy;
+    std::optional<Stat> train_loss_start;  // at epoch 1
     std::optional<Stat> epochs_to_target;  // over the runs that reached it
     // Weight-gradient L2 norms of the first and the last Linear.
     std::optional<Stat> first_grad_start, first_grad_end, last_grad_start, last_grad_end;

@@ -28,7 +28,8 @@ CompareOutputs write_compare_outputs(const std::filesystem::path& dir, const Con
     const std::vector<Picture> pictures = make_pictures(runs);
     for (const Picture& p : pictures)
         write(p.file, p.svg);
-    write("report.html", report_html(config, summaries, out.findings, pictures));
+    out.report_section = report_section(config, summaries, out.findings, pictures);
+    write("report.html", report_page({&config}, {out.report_section}));
     out.report = dir / "report.html";
     return out;
 }

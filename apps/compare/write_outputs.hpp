@@ -12,6 +12,7 @@ struct CompareOutputs {
     std::filesystem::path report;    // report.html
     std::vector<std::string> files;  // every file written, in order
     std::vector<std::string> findings;
+    std::string report_section;  // for a page over several experiments
 };
 
 // Writes config.yaml, compare.csv, summary.md, the pictures and report.html

@@ -32,8 +32,9 @@ constexpr std::array<std::string_view, 9> kTopKeys{
 constexpr std::array<std::string_view, 11> kDataKeys{
     "kind",   "samples", "noise",     "classes",    "path",         "header",
     "target", "task",    "normalize", "test_split", "shuffle_split"};
-constexpr std::array<std::string_view, 8> kModelKeys{
-    "kind", "hidden", "activation", "negative_slope", "output", "init", "layers", "init_from"};
+constexpr std::array<std::string_view, 9> kModelKeys{
+    "kind", "hidden",    "activation", "negative_slope", "output",
+    "init", "bias_init", "layers",     "init_from"};
 constexpr std::array<std::string_view, 6> kOptimizerKeys{"kind",      "lr",           "momentum",
                                                          "dampening", "weight_decay", "nesterov"};
 constexpr std::array<std::string_view, 5> kTrainingKeys{"epochs", "batch_size", "shuffle",
@@ -672,6 +673,12 @@ void read_model(const Reader& r, const YAML::Node& node, const fs::path& base, M
                        m.output = r.choice(v, p, kOutputs);
                    } else if (key == "init") {
                        m.init = r.choice(v, p, kInits);
+                   } else if (key == "bias_init") {
+                       if (v.IsNull()) {
+                           m.bias_init.reset();
+                       } else {
+                           m.bias_init = r.number(v, p, kFinite);
+                       }
                    } else if (key == "init_from") {
                        const auto s = r.optional_string(v, p);
                        m.init_from = s ? resolve(*s, base) : fs::path();
@@ -1077,6 +1084,7 @@ std::string to_yaml(const Config& c) {
         }
     }
     out << "  init: " << c.model.init << "\n"
+        << "  bias_init: " << (c.model.bias_init ? num(*c.model.bias_init) : "~") << "\n"
         << "  init_from: " << yaml_path(c.model.init_from) << "\n"
         << "\n"
         << "loss: " << c.loss << "\n"

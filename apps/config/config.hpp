@@ -44,6 +44,9 @@ struct ModelConfig {
     double negative_slope = 0.01;
     std::string output = "none";   // none | sigmoid | softmax
     std::string init = "default";  // default | xavier_uniform | kaiming_uniform | normal
+    // When set, every Linear's bias is filled with it after init (as
+    // torch.nn.init.constant_); a negative value starts ReLU units dead.
+    std::optional<double> bias_init;
     std::vector<LayerConfig> layers;  // when given, used instead of the mlp shorthand
     std::filesystem::path init_from;  // resolved against the config file's directory
 };

@@ -133,6 +133,8 @@ Experiment prepare_experiment(const Config& config) {
     }
     if (m.init != "default")
         models::initialize(*e.model, m.init, m.activation, static_cast<float>(m.negative_slope));
+    if (m.bias_init)
+        models::fill_biases(*e.model, static_cast<float>(*m.bias_init));
     if (!m.init_from.empty())
         load(*e.model, m.init_from);
 

@@ -85,3 +85,18 @@ TEST_CASE("Init schemes and init_from set the starting weights", "[cli][experime
     for (size_t i = 0; i < a.model->parameters().size(); ++i)
         CHECK(a.model->parameters()[i].to_vector() == b.model->parameters()[i].to_vector());
 }
+
+TEST_CASE("bias_init fills every bias after the init scheme", "[cli][experiment]") {
+    TempDir dir;
+    const auto e = app::prepare_experiment(config_from(
+        "model: {hidden: [4, 3], init: kaiming_uniform, bias_init: -1.5}\ndata: {kind: xor}\n",
+        dir.path()));
+    int biases = 0;
+    for (const auto& [name, p] : e.model->named_parameters()) {
+        if (!name.ends_with("bias"))
+            continue;
+        ++biases;
+        CHECK((p.matrix().array() == -1.5f).all());
+    }
+    CHECK(biases == 3);
+}

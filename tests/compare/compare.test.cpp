@@ -267,3 +267,30 @@ TEST_CASE("compare refuses bad input with exit 2 and one line", "[compare][cli]"
         CHECK_FALSE(fs::exists(dir.path() / "runs"));
     }
 }
+
+TEST_CASE("compare of several configs writes one directory each and one report", "[compare][cli]") {
+    TempDir dir;
+    write_tiny_config(dir.path() / "tiny.yaml");
+    std::string other = read_file(dir.path() / "tiny.yaml");
+    other.replace(other.find("name: tiny"), 10, "name: other");
+    std::ofstream(dir.path() / "other.yaml") << other;
+    const CliResult r = run_tinynn({"compare", "tiny.yaml", "other.yaml", "--out", "out", "--set",
+                                    "compare.activations=[relu, tanh]"},
+                                   dir.path());
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    for (const char* name : {"tiny", "other"}) {
+        CHECK(fs::file_size(dir.path() / "out" / name / "compare.csv") > 0);
+        CHECK(fs::file_size(dir.path() / "out" / name / "report.html") > 0);
+    }
+    CHECK(lines_of(read_file(dir.path() / "out" / "other" / "compare.csv")).size() ==
+          1 + 2 * 2 * 5);
+    const std::string html = read_file(dir.path() / "out" / "report.html");
+    CHECK_THAT(html, Contains("<section id=\"tiny\">") && Contains("<section id=\"other\">"));
+    CHECK_THAT(html, Contains("href=\"#other\""));
+    CHECK_THAT(r.out, Contains("report: out/report.html"));
+
+    const CliResult same = run_tinynn({"compare", "tiny.yaml", "tiny.yaml"}, dir.path());
+    CHECK(same.status == 2);
+    CHECK_THAT(same.err, Contains("name 'tiny'"));
+}

@@ -90,6 +90,7 @@ void require_equal(const Config& a, const Config& b) {
     CHECK(a.model.output == b.model.output);
     CHECK(a.model.init == b.model.init);
     CHECK(a.model.init_from == b.model.init_from);
+    CHECK(a.model.bias_init == b.model.bias_init);
     REQUIRE(a.model.layers.size() == b.model.layers.size());
     for (size_t i = 0; i < a.model.layers.size(); ++i) {
         const auto& x = a.model.layers[i];
@@ -305,7 +306,9 @@ model:
   negative_slope: 0.2
   output: softmax
   init: kaiming_uniform
+  bias_init: -0.5
 )"));
+    CHECK(c.model.bias_init == -0.5);
     CHECK(c.model.hidden == std::vector<int64_t>{16, 4, 2});
     CHECK(c.model.activation == "leaky_relu");
     CHECK(c.model.negative_slope == 0.2);
@@ -313,6 +316,9 @@ model:
     CHECK(c.model.init == "kaiming_uniform");
     const Config linear = load_config(dir.write("linear.yaml", "model:\n  hidden: []\n"));
     CHECK(linear.model.hidden.empty());
+    CHECK_FALSE(linear.model.bias_init);
+    const Config again = load_config(dir.write("again.yaml", to_yaml(c)));
+    CHECK(again.model.bias_init == -0.5);
 }
 
 TEST_CASE("File errors name the file", "[config][errors]") {
@@ -646,7 +652,7 @@ TEST_CASE("to_yaml writes every key and reads back to the same config", "[config
                                 "task:",           "normalize:", "test_split:",
                                 "shuffle_split:",  "hidden:",    "activation:",
                                 "negative_slope:", "output:",    "init:",
-                                "init_from:",      "loss:",      "lr:",
+                                "init_from:",      "bias_init:", "loss:",      "lr:",
                                 "momentum:",       "dampening:", "weight_decay:",
                                 "nesterov:",       "epochs:",    "batch_size:",
                                 "shuffle:",        "log_every:", "diagnostics:",
