@@ -310,7 +310,7 @@ int main(int argc, char** argv) {
     train
         ->add_option("--threads", threads,
                      "Threads for matrix products (default: TINYNN_NUM_THREADS, else all cores)")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(1, 1024));
     CLI::App* compare =
         app.add_subcommand("compare",
                            "Train once per activation and seed, and report why they "
@@ -331,7 +331,7 @@ int main(int argc, char** argv) {
         ->add_option("--jobs", jobs,
                      "Runs trained at the same time (default: the number of cores); results do "
                      "not depend on it")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(1, 1024));
     CLI::App* eval = app.add_subcommand("eval", "Evaluate saved weights on a config's data");
     add_common(eval);
     eval->add_option("--weights", weights, "safetensors file to evaluate")->required();

@@ -94,6 +94,24 @@ TEST_CASE("The same config and seed give byte-identical outputs", "[cli][determi
           read_file(dir.path() / "c/model.safetensors"));
 }
 
+TEST_CASE("The threads option is accepted from 1 and refused at 0", "[cli][threads]") {
+    TempDir dir;
+    const std::string config = repo_path("configs/spiral.yaml").string();
+    for (const char* threads : {"1", "2"}) {
+        const auto r = run_tinynn({"train", config, "--out", threads, "--quiet", "--threads",
+                                   threads, "--set", "training.epochs=3"},
+                                  dir.path());
+        INFO(r.err);
+        CHECK(r.status == 0);
+    }
+    // Spiral's products are small enough to sum in one order at any count.
+    CHECK(read_file(dir.path() / "1" / "metrics.csv") ==
+          read_file(dir.path() / "2" / "metrics.csv"));
+    const auto bad = run_tinynn({"train", config, "--threads", "0"}, dir.path());
+    CHECK(bad.status == 2);
+    CHECK_THAT(bad.err, Contains("--threads"));
+}
+
 TEST_CASE("A run writes its resolved config, metrics and weights", "[cli][outputs]") {
     TempDir dir;
     const auto r = run_tinynn({"train", repo_path("configs/xor.yaml").string(), "--set",
