@@ -780,8 +780,14 @@ void read_compare(const Reader& r, const YAML::Node& node, CompareConfig& c) {
                        }
                        c.activations.clear();
                        for (size_t i = 0; i < list.size(); ++i) {
-                           c.activations.push_back(
-                               r.choice(list[i], p + "[" + std::to_string(i) + "]", kActivations));
+                           const std::string item = p + "[" + std::to_string(i) + "]";
+                           std::string name = r.choice(list[i], item, kActivations);
+                           // A repeat would merge two activations' runs into one row.
+                           if (std::find(c.activations.begin(), c.activations.end(), name) !=
+                               c.activations.end()) {
+                               r.fail(list[i], item, "'" + name + "' is listed twice");
+                           }
+                           c.activations.push_back(std::move(name));
                        }
                    } else if (key == "seeds") {
                        const YAML::Node& list = r.list(v, p, "non-negative integers");
@@ -790,8 +796,13 @@ void read_compare(const Reader& r, const YAML::Node& node, CompareConfig& c) {
                        }
                        c.seeds.clear();
                        for (size_t i = 0; i < list.size(); ++i) {
-                           c.seeds.push_back(
-                               r.unsigned_integer(list[i], p + "[" + std::to_string(i) + "]"));
+                           const std::string item = p + "[" + std::to_string(i) + "]";
+                           const uint64_t seed = r.unsigned_integer(list[i], item);
+                           if (std::find(c.seeds.begin(), c.seeds.end(), seed) != c.seeds.end()) {
+                               r.fail(list[i], item,
+                                      "seed " + std::to_string(seed) + " is listed twice");
+                           }
+                           c.seeds.push_back(seed);
                        }
                    } else if (key == "target_loss") {
                        if (v.IsNull()) {

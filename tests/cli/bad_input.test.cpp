@@ -89,16 +89,18 @@ class Fixture {
         std::vector<std::string> args;  // CONFIG first
         std::vector<std::string> mentions;
         int status = 2;
+        std::string command = "train";
     };
 
     void check(const std::vector<Case>& cases) const {
         for (const Case& c : cases) {
             // The options go right after CONFIG so that a case can end in a
             // dangling "--set"; a case with its own --out is about --out.
-            std::vector<std::string> args{"train", c.args.at(0)};
+            std::vector<std::string> args{c.command, c.args.at(0)};
             if (std::find(c.args.begin(), c.args.end(), "--out") == c.args.end())
                 args.insert(args.end(), {"--out", "run"});
-            args.emplace_back("--quiet");
+            if (c.command == "train")
+                args.emplace_back("--quiet");
             args.insert(args.end(), c.args.begin() + 1, c.args.end());
             const auto r = run_tinynn(args, dir_.path());
             INFO(c.what << "\nstderr: " << r.err << "stdout: " << r.out);
@@ -496,4 +498,40 @@ TEST_CASE("An output directory that cannot be written fails in one line", "[cli]
     fs::permissions(f.path() / "locked", fs::perms::owner_read | fs::perms::owner_exec);
     f.check({{"read-only directory", {"xor.yaml", "--out", "locked"}, {"locked"}, 1}});
     fs::permissions(f.path() / "locked", fs::perms::owner_all);
+}
+
+TEST_CASE("Bad input to compare gets one line and leaves the previous run intact",
+          "[cli][bad_input][compare]") {
+    Fixture f;
+    f.write("occupied", "a regular file\n");
+    f.write("no_acts.yaml", kXor + "compare: {activations: []}\n");
+    f.write("twice.yaml", kXor + "compare: {activations: [relu, tanh, relu]}\n");
+    f.write("seeds.yaml", kXor + "compare: {seeds: [1, 2, 1]}\n");
+    f.write("neg_seed.yaml", kXor + "compare: {seeds: [-1]}\n");
+    f.write("target.yaml", kXor + "compare: {target_loss: -0.5}\n");
+    f.write("swish.yaml", kXor + "compare: {activations: [swish]}\n");
+    f.write("registry.yaml", xor_with("  hidden: [4]\n", "  kind: no_such_model\n"));
+    fs::create_directory(f.path() / "a_directory.yaml");
+    const std::string c = "compare";
+    f.check({
+        {"missing config", {"missing.yaml"}, {"missing.yaml"}, 2, c},
+        {"directory as config", {"a_directory.yaml"}, {"a_directory.yaml"}, 2, c},
+        {"jobs zero", {"xor.yaml", "--jobs", "0"}, {"--jobs"}, 2, c},
+        {"jobs not a number", {"xor.yaml", "--jobs", "many"}, {"--jobs"}, 2, c},
+        {"no activations", {"no_acts.yaml"}, {"compare.activations", "no_acts.yaml:10:"}, 2, c},
+        {"an activation twice", {"twice.yaml"}, {"compare.activations[2]", "twice"}, 2, c},
+        {"a seed twice", {"seeds.yaml"}, {"compare.seeds[2]", "twice"}, 2, c},
+        {"negative seed", {"neg_seed.yaml"}, {"compare.seeds[0]"}, 2, c},
+        {"negative target", {"target.yaml"}, {"compare.target_loss"}, 2, c},
+        {"unknown activation", {"swish.yaml"}, {"compare.activations[0]", "swish"}, 2, c},
+        {"unknown activation by --set",
+         {"xor.yaml", "--set", "compare.activations=[relu, gelu]"},
+         {"compare.activations[1]", "gelu"},
+         2,
+         c},
+        {"unknown model", {"registry.yaml"}, {"no_such_model"}, 2, c},
+        {"two configs with one name", {"xor.yaml", "xor.yaml"}, {"name 'bad'"}, 2, c},
+        {"output is a file", {"xor.yaml", "--out", "occupied"}, {"occupied"}, 1, c},
+    });
+    CHECK(read_file(f.path() / "occupied") == "a regular file\n");
 }

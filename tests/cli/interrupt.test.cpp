@@ -1,5 +1,6 @@
 // SIGINT and SIGTERM stop a run after the current batch, with its files.
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -61,4 +62,23 @@ TEST_CASE("kill -9 during a run leaves the previous run's files whole", "[cli][i
         CHECK(read_file(dir.path() / "run/metrics.csv") == metrics);
         CHECK(read_file(dir.path() / "run/model.safetensors") == weights);
     }
+}
+
+TEST_CASE("A signal stops compare with a report on what it has", "[cli][interrupt][compare]") {
+    TempDir dir;
+    const std::string command =
+        "cd '" + dir.path().string() + "' && timeout --preserve-status -s INT 1 '" +
+        TINYNN_CLI_PATH + "' compare '" + repo_path("configs/compare/shallow.yaml").string() +
+        "' --out run --jobs 2 --set training.epochs=10000000 > out 2> err";
+    const int raw = std::system(command.c_str());
+    REQUIRE(WIFEXITED(raw));
+    CHECK(WEXITSTATUS(raw) == 130);
+    const std::string err = read_file(dir.path() / "err");
+    CHECK_THAT(err, Catch::Matchers::Contains("interrupted by SIGINT"));
+    CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+    // The two runs in progress kept their complete epochs.
+    const std::string csv = read_file(dir.path() / "run/compare.csv");
+    CHECK(csv.rfind("activation,seed,epoch,train_loss", 0) == 0);
+    CHECK(csv.find("\nsigmoid,1,1,") != std::string::npos);
+    CHECK(fs::file_size(dir.path() / "run/report.html") > 0);
 }
