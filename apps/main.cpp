@@ -21,6 +21,7 @@
 #include "apps/compare/write_outputs.hpp"
 #include "apps/config/config.hpp"
 #include "apps/train/experiment.hpp"
+#include "apps/train/memory.hpp"
 #include "apps/train/progress.hpp"
 #include "apps/train/run_files.hpp"
 #include "apps/train/trainer.hpp"
@@ -196,9 +197,23 @@ int run_compare_command(const std::vector<std::string>& files,
             configs.push_back(load_config(file, overrides));
             // One run's setup checks the data, the model and the weights up
             // front, so a bad config is an input error before any training.
+            const Config& config = configs.back();
             const Experiment first =
-                prepare_experiment(run_config(configs.back(), run_specs(configs.back()).front()));
+                prepare_experiment(run_config(config, run_specs(config).front()));
             check_diagnostics(first);
+            DataShape shape = shape_of(first.split.train);
+            shape.samples += first.split.test.size();
+            const bool registry_model = config.model.layers.empty() && config.model.kind != "mlp";
+            std::optional<double> parameters;
+            if (registry_model) {
+                parameters = 0.0;
+                for (const Tensor& p : first.model->parameters())
+                    *parameters += static_cast<double>(p.numel());
+            }
+            check_parallel_memory(config, shape,
+                                  static_cast<int64_t>(std::min<size_t>(static_cast<size_t>(jobs),
+                                                                        run_specs(config).size())),
+                                  parameters);
         } catch (const Error& e) {
             return config_error(options, e);
         }

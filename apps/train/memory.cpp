@@ -221,6 +221,20 @@ void check_memory(const Config& c, const DataShape& d, std::optional<double> mod
                 "), above the limit of " + limit_text + "; " + advice(c, e));
 }
 
+void check_parallel_memory(const Config& c, const DataShape& d, int64_t runs,
+                           std::optional<double> model_parameters) {
+    const double one = estimate_memory(c, d, model_parameters).total();
+    const double limit = memory_limit_bytes(c.limits);
+    if (runs <= 1 || one * static_cast<double>(runs) <= limit)
+        return;
+    throw Error("limits.memory_mb: " + std::to_string(runs) + " runs at once (--jobs) need about " +
+                std::to_string(runs) + " x " + bytes_text(one) + " = " +
+                bytes_text(one * static_cast<double>(runs)) + ", above the limit of " +
+                bytes_text(limit) + "; lower --jobs to " +
+                std::to_string(std::max<int64_t>(1, static_cast<int64_t>(limit / one))) +
+                " or raise limits.memory_mb");
+}
+
 void check_memory_before_loading(const Config& c) {
     if (c.data.kind != "csv") {
         check_memory(c, synthetic_shape(c.data));

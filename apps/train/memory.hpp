@@ -44,6 +44,11 @@ double memory_limit_bytes(const LimitsConfig& limits);
 void check_memory(const Config& config, const DataShape& data,
                   std::optional<double> model_parameters = std::nullopt);
 
+// check_memory for `runs` runs held at once (tinynn compare --jobs): their
+// sum must fit under the limit too.
+void check_parallel_memory(const Config& config, const DataShape& data, int64_t runs,
+                           std::optional<double> model_parameters = std::nullopt);
+
 // check_memory for the data as the config describes it, before it is
 // generated or read. A CSV file is sized from its byte count first and its
 // lines are counted only when that bound is over the limit.

@@ -535,3 +535,23 @@ TEST_CASE("Bad input to compare gets one line and leaves the previous run intact
     });
     CHECK(read_file(f.path() / "occupied") == "a regular file\n");
 }
+
+TEST_CASE("compare refuses more parallel runs than limits.memory_mb holds",
+          "[cli][bad_input][compare]") {
+    Fixture f;
+    const app::Config config = app::load_config(f.path() / "xor.yaml");
+    const double mib =
+        app::estimate_memory(config, app::synthetic_shape(config.data)).total() / (1024 * 1024);
+    std::ostringstream set;
+    set << "limits.memory_mb=" << std::setprecision(17) << mib * 1.5;
+    f.check({{"two runs over the limit",
+              {"xor.yaml", "--jobs", "2", "--set", set.str()},
+              {"limits.memory_mb: 2 runs at once (--jobs)", "lower --jobs to 1"},
+              2,
+              "compare"}});
+    const auto one = run_tinynn({"compare", "xor.yaml", "--jobs", "1", "--set", set.str(), "--set",
+                                 "compare.seeds=[1]", "--out", "one"},
+                                f.path());
+    INFO(one.err);
+    CHECK(one.status == 0);
+}
