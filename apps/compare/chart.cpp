@@ -15,38 +15,6 @@ namespace {
 
 // ---------------------------------------------------------------- text and numbers
 
-std::string escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&apos;";
-                break;
-            default:
-                // Control characters other than tab and newline are not allowed in XML at all,
-                // not even as character references.
-                if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n')
-                    out += ' ';
-                else
-                    out += c;
-        }
-    }
-    return out;
-}
-
 // Removes the '+' and leading zeros std::to_chars puts in exponents: "1.5e+06" -> "1.5e6".
 std::string tidy_exponent(std::string s) {
     const auto e = s.find('e');
@@ -679,6 +647,38 @@ void draw_map_panel(std::string& out, const ClassMap& map, int classes, const st
 }
 
 }  // namespace
+
+std::string escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&apos;";
+                break;
+            default:
+                // Control characters other than tab and newline are not allowed in XML at all,
+                // not even as character references.
+                if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n')
+                    out += ' ';
+                else
+                    out += c;
+        }
+    }
+    return out;
+}
 
 std::string palette(size_t i) {
     // The widely known category10 colours (matplotlib's and d3's defaults).

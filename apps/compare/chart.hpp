@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tinynn::app::chart {
@@ -73,6 +74,10 @@ struct ClassMap {
 // negative).
 std::string class_maps(const std::string& title, const std::vector<ClassMap>& panels, int classes,
                        const std::string& x_label, const std::string& y_label, int columns = 2);
+
+// `text` with & < > " ' written as entities and the control characters XML
+// forbids dropped: safe in SVG and HTML text and attribute values.
+std::string escape(std::string_view text);
 
 // The palette colour for index i (series and classes), a CSS "#rrggbb"; cycles after 10.
 std::string palette(size_t i);

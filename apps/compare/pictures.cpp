@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 
 #include "apps/compare/chart.hpp"
 #include "apps/compare/summary.hpp"
@@ -105,29 +106,47 @@ Picture loss_curves(const std::vector<RunOutcome>& runs,
             chart::line_charts("Loss per activation over training", panels, 2)};
 }
 
+// One panel per activation, one line per layer: `value(m, l)` is layer l's
+// metric in epoch m, `name(l)` its legend entry.
+std::vector<chart::LineChart> per_layer_panels(
+    const std::vector<RunOutcome>& runs, const std::vector<std::string>& activations, size_t layers,
+    const chart::Axis& y,
+    const std::function<std::optional<double>(const EpochDiagnostics&, size_t)>& value,
+    const std::function<std::string(size_t)>& name) {
+    std::vector<chart::LineChart> panels;
+    for (const std::string& a : activations) {
+        chart::LineChart panel = panel_of(a, y);
+        for (size_t l = 0; l < layers; ++l) {
+            const Curve c = curve(runs, a, [&value, l](const EpochMetrics& m) {
+                return m.diagnostics ? value(*m.diagnostics, l) : std::nullopt;
+            });
+            if (!c.epoch.empty())
+                panel.series.push_back(band_series(name(l), c, chart::palette(l)));
+        }
+        panels.push_back(std::move(panel));
+    }
+    return panels;
+}
+
 Picture grad_norms(const std::vector<RunOutcome>& runs, const std::vector<std::string>& activations,
                    const EpochDiagnostics& shape) {
-    std::vector<chart::LineChart> panels;
     const size_t layers = shape.grad_norms.size();
-    for (const std::string& a : activations) {
-        chart::LineChart panel = panel_of(a, axis("weight-gradient L2 norm (log scale)", true));
-        for (size_t l = 0; l < layers; ++l) {
-            const Curve c = curve(runs, a, [l](const EpochMetrics& m) -> std::optional<double> {
-                if (!m.diagnostics || l >= m.diagnostics->grad_norms.size())
-                    return std::nullopt;
-                return m.diagnostics->grad_norms[l].norm;
-            });
-            std::string name =
-                "Linear " + shape.grad_norms[l].name.substr(0, shape.grad_norms[l].name.find('.'));
+    const auto panels = per_layer_panels(
+        runs, activations, layers, axis("weight-gradient L2 norm (log scale)", true),
+        [](const EpochDiagnostics& d, size_t l) -> std::optional<double> {
+            if (l >= d.grad_norms.size())
+                return std::nullopt;
+            return d.grad_norms[l].norm;
+        },
+        [&](size_t l) {
+            const std::string& weight = shape.grad_norms[l].name;
+            std::string name = "Linear " + weight.substr(0, weight.find('.'));
             if (l == 0)
                 name += " (first)";
             else if (l + 1 == layers)
                 name += " (last)";
-            if (!c.epoch.empty())
-                panel.series.push_back(band_series(name, c, chart::palette(l)));
-        }
-        panels.push_back(std::move(panel));
-    }
+            return name;
+        });
     return {
         "grad_norms.svg", "Gradient norm per layer",
         "The L2 norm of each Linear layer's weight gradient, averaged over an epoch's "
@@ -170,22 +189,14 @@ Picture unit_health(const std::vector<RunOutcome>& runs,
 Picture activation_means(const std::vector<RunOutcome>& runs,
                          const std::vector<std::string>& activations,
                          const EpochDiagnostics& shape) {
-    std::vector<chart::LineChart> panels;
-    const size_t layers = shape.activations.size();
-    for (const std::string& a : activations) {
-        chart::LineChart panel = panel_of(a, axis("mean hidden output"));
-        for (size_t l = 0; l < layers; ++l) {
-            const Curve c = curve(runs, a, [l](const EpochMetrics& m) -> std::optional<double> {
-                if (!m.diagnostics || l >= m.diagnostics->activations.size())
-                    return std::nullopt;
-                return m.diagnostics->activations[l].mean;
-            });
-            if (!c.epoch.empty())
-                panel.series.push_back(
-                    band_series("hidden layer " + std::to_string(l + 1), c, chart::palette(l)));
-        }
-        panels.push_back(std::move(panel));
-    }
+    const auto panels = per_layer_panels(
+        runs, activations, shape.activations.size(), axis("mean hidden output"),
+        [](const EpochDiagnostics& d, size_t l) -> std::optional<double> {
+            if (l >= d.activations.size())
+                return std::nullopt;
+            return d.activations[l].mean;
+        },
+        [](size_t l) { return "hidden layer " + std::to_string(l + 1); });
     return {"activation_means.svg", "Mean hidden output",
             "The mean of each hidden layer's outputs over the epoch. Sigmoid's are always "
             "positive (not zero-centred), so every weight into a unit gets a gradient of the "

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "apps/compare/chart.hpp"
 #include "apps/compare/compare_files.hpp"
 
 namespace tinynn::app {
@@ -9,27 +10,7 @@ namespace tinynn::app {
 namespace {
 
 std::string escape_html(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
+    return chart::escape(text);
 }
 
 std::string base64(const std::string& bytes) {

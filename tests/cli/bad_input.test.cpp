@@ -134,6 +134,12 @@ std::string xor_with(const std::string& from, const std::string& to) {
     return text.replace(at, from.size(), to);
 }
 
+// The memory estimate of xor.yaml with `overrides`, in MiB.
+double xor_estimate_mib(const Fixture& f, const std::vector<std::string>& overrides = {}) {
+    const app::Config config = app::load_config(f.path() / "xor.yaml", overrides);
+    return app::estimate_memory(config, app::synthetic_shape(config.data)).total() / (1024 * 1024);
+}
+
 }  // namespace
 
 TEST_CASE("Config values of the wrong type name the key and line", "[cli][bad_input]") {
@@ -263,9 +269,7 @@ TEST_CASE("A run whose memory estimate is over limits.memory_mb is refused befor
 TEST_CASE("A run whose memory estimate is just under limits.memory_mb trains", "[cli][bad_input]") {
     Fixture f;
     const std::vector<std::string> sizes{"data.samples=5000", "model.hidden=[32]"};
-    const app::Config config = app::load_config(f.path() / "xor.yaml", sizes);
-    const double mib =
-        app::estimate_memory(config, app::synthetic_shape(config.data)).total() / (1024 * 1024);
+    const double mib = xor_estimate_mib(f, sizes);
     const auto args = [&](const std::string& out, double limit) {
         std::ostringstream set;
         set << "limits.memory_mb=" << std::setprecision(17) << limit;
@@ -539,9 +543,7 @@ TEST_CASE("Bad input to compare gets one line and leaves the previous run intact
 TEST_CASE("compare refuses more parallel runs than limits.memory_mb holds",
           "[cli][bad_input][compare]") {
     Fixture f;
-    const app::Config config = app::load_config(f.path() / "xor.yaml");
-    const double mib =
-        app::estimate_memory(config, app::synthetic_shape(config.data)).total() / (1024 * 1024);
+    const double mib = xor_estimate_mib(f);
     std::ostringstream set;
     set << "limits.memory_mb=" << std::setprecision(17) << mib * 1.5;
     f.check({{"two runs over the limit",

@@ -77,6 +77,18 @@ std::string capture(const std::string& command) {
     return out;
 }
 
+// The page's DOM after Chromium loaded it and ran its scripts. The flags
+// keep Chromium off the network and out of the user's profile.
+std::string rendered_dom(const std::string& chromium, const fs::path& page) {
+    TempDir profile;
+    return capture("timeout 120 " + chromium +
+                   " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+                   " --disable-background-networking --disable-component-update --disable-sync"
+                   " --user-data-dir='" +
+                   profile.path().string() + "' --virtual-time-budget=10000 --dump-dom 'file://" +
+                   fs::absolute(page).string() + "' 2>/dev/null");
+}
+
 }  // namespace
 
 TEST_CASE("compare writes every file of the run directory", "[compare][cli]") {
@@ -194,15 +206,7 @@ TEST_CASE("report.html renders every picture in headless Chromium", "[compare][b
     }
     TinyCompare run;
     REQUIRE(run.result.status == 0);
-    TempDir profile;
-    // The flags keep Chromium off the network and out of the user's profile.
-    const std::string dom =
-        capture("timeout 120 " + chromium +
-                " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
-                " --disable-background-networking --disable-component-update --disable-sync"
-                " --user-data-dir='" +
-                profile.path().string() + "' --virtual-time-budget=10000 --dump-dom 'file://" +
-                fs::absolute(run.out / "report.html").string() + "' 2>/dev/null");
+    const std::string dom = rendered_dom(chromium, run.out / "report.html");
     INFO(dom.substr(0, 300));
     CHECK_THAT(dom, Contains("data-pictures-rendered=\"5 of 5\""));
     CHECK(dom.find("<p class=\"broken\">") == std::string::npos);
@@ -221,14 +225,7 @@ TEST_CASE("a broken picture shows in the browser check", "[compare][browser]") {
     const size_t at = html.find("base64,") + 7;
     html.erase(at + 40, html.find('"', at) - (at + 40));
     std::ofstream(run.out / "report.html") << html;
-    TempDir profile;
-    const std::string dom =
-        capture("timeout 120 " + chromium +
-                " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
-                " --disable-background-networking --disable-component-update --disable-sync"
-                " --user-data-dir='" +
-                profile.path().string() + "' --virtual-time-budget=10000 --dump-dom 'file://" +
-                fs::absolute(run.out / "report.html").string() + "' 2>/dev/null");
+    const std::string dom = rendered_dom(chromium, run.out / "report.html");
     CHECK_THAT(dom, Contains("data-pictures-rendered=\"4 of 5\""));
     CHECK_THAT(dom, Contains("<p class=\"broken\">This picture did not render: "));
 }
