@@ -4,13 +4,15 @@
 #
 #   bench/run.sh            # full run (about 10-15 minutes on 2 cores)
 #   QUICK=1 bench/run.sh    # smoke run: 2 repeats, a fraction of the work
+#   TINYNN_BLAS=OFF bench/run.sh  # tinynn on Eigen's own products (build-bench-eigen/)
 #
 # Builds a Release tree in build-bench/, prints the table and writes
 # build-bench/results.json (raw figures in build-bench/results.jsonl).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build="$root/build-bench"
+blas=${TINYNN_BLAS:-ON}
+build="$root/build-bench$([[ "$blas" == ON ]] || echo -eigen)"
 quick=${QUICK:-0}
 if [[ "$quick" == 1 ]]; then
     repeats=2
@@ -22,7 +24,7 @@ fi
 python=/usr/bin/python3
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTINYNN_BUILD_BENCH=ON \
-    -DTINYNN_BUILD_TESTS=OFF -DTINYNN_BUILD_EXAMPLES=OFF >/dev/null
+    -DTINYNN_BUILD_TESTS=OFF -DTINYNN_BUILD_EXAMPLES=OFF -DTINYNN_BLAS="$blas" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target tinynn_bench tinynn_cli >/dev/null
 bench="$build/bench/tinynn_bench"
 cli="$build/apps/tinynn"
@@ -50,13 +52,17 @@ elif [[ "$have_torch" == 1 ]]; then
         "$torch_blas, far below its best. apt-get install libopenblas0-pthread for a fair run." >&2
 fi
 
-# PyTorch at its fair settings (shared/BENCHMARKING.md): the variables that
-# force OpenBLAS onto slower kernels unset for these commands only, and
-# OpenBLAS's own thread count set as torch.set_num_threads does not.
+# Both frameworks multiply through OpenBLAS (tinynn unless TINYNN_BLAS=OFF):
+# the variables that force it onto slower kernels are unset for the
+# benchmark commands only (shared/BENCHMARKING.md).
+fair_blas=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+
+# PyTorch at its fair settings, with OpenBLAS's own thread count set as
+# torch.set_num_threads does not.
 torch_env() {  # torch_env THREADS_TORCH THREADS_BLAS [VAR=VALUE...]
     local tt=$1 tb=$2
     shift 2
-    echo env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "${torch_ld[@]}" \
+    echo "${fair_blas[@]}" "${torch_ld[@]}" \
         OPENBLAS_NUM_THREADS="$tb" OMP_NUM_THREADS="$tt" "$@"
 }
 
@@ -70,7 +76,8 @@ record() {  # record VARIANT COMMAND...: appends the command's JSON, tagged
     echo "${line%\}}, \"variant\": \"$variant\"}" >>"$raw"
 }
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load average before: $load_before" >&2
 for t in 1 2; do
     for w in w1 w2 w3 w4 gemm; do
         echo "threads $t: $w" >&2
@@ -78,10 +85,12 @@ for t in 1 2; do
         # share of whatever else the machine is doing.
         for ((r = 0; r < repeats; ++r)); do
             # At 2 threads tinynn gets the same passive OpenMP waiting as
-            # PyTorch's best variant: with libgomp's default spinning, small
-            # products split over two threads on a busy 2-core machine fall
-            # to ~1 % of the one-thread speed (see README).
-            record tinynn env OMP_NUM_THREADS="$t" $([[ "$t" == 1 ]] || echo OMP_WAIT_POLICY=PASSIVE) \
+            # PyTorch's best variant: with libgomp's default spinning, products
+            # split over two threads on a busy 2-core machine fall to ~1 % of
+            # the one-thread speed (see README). tinynn's own setting
+            # (--threads) governs OpenBLAS's thread count.
+            record tinynn "${fair_blas[@]}" OMP_NUM_THREADS="$t" \
+                $([[ "$t" == 1 ]] || echo OMP_WAIT_POLICY=PASSIVE) \
                 "$bench" "$w" --threads "$t" --repeats 1 "${quick_flag[@]}"
             [[ "$have_torch" == 1 && "$w" != gemm ]] || continue
             if [[ "$t" == 1 ]]; then
@@ -121,20 +130,21 @@ time_process() {  # time_process NAME COMMAND...
 }
 echo "whole process" >&2
 for ((r = 0; r < process_runs; ++r)); do
-    time_process tinynn env OMP_NUM_THREADS=1 TINYNN_NUM_THREADS=1 "$cli" train \
+    time_process tinynn "${fair_blas[@]}" OMP_NUM_THREADS=1 TINYNN_NUM_THREADS=1 "$cli" train \
         "$root/configs/xor.yaml" --quiet --out "$tmp/out"
     if [[ "$have_torch" == 1 ]]; then
         time_process pytorch $(torch_env 1 1) "$python" "$root/bench/torch_xor_train.py" "$tmp/out"
     fi
 done
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load average after: $load_after" >&2
 
-"$python" - "$raw" "$build/results.json" "$torch_blas" "$quick" <<'EOF'
+"$python" - "$raw" "$build/results.json" "$torch_blas" "$quick" "$load_before" "$load_after" <<'EOF'
 import json
 import statistics
 import sys
 
-raw, out_path, torch_blas, quick = sys.argv[1:]
+raw, out_path, torch_blas, quick, load_before, load_after = sys.argv[1:]
 rows = [json.loads(line) for line in open(raw)]
 
 
@@ -153,7 +163,7 @@ def values(framework, workload, threads, variant=None, key="values"):
 
 names = {"w1": "W1 toy XOR 2-8-1 (steps/s)", "w2": "W2 spiral 2-64-64-3 (samples/s)",
          "w3": "W3 784-256-256-10 (samples/s)", "w4": "W4 1024x3 MLP (GFLOP/s)",
-         "gemm": "Eigen 2048^2 sgemm peak (GFLOP/s)"}
+         "gemm": "2048^2 sgemm peak, tinynn's product (GFLOP/s)"}
 table = []
 for t in (1, 2):
     peak = median(values("tinynn", "gemm", t))
@@ -186,7 +196,8 @@ for fw in ("tinynn", "pytorch"):
         proc[fw] = {"wall_s": median(wall), "max_rss_mib": median(rss) / 1024}
 
 with open(out_path, "w") as f:
-    json.dump({"quick": quick == "1", "torch_blas": torch_blas, "table": table,
+    json.dump({"quick": quick == "1", "torch_blas": torch_blas, "load_before": load_before,
+               "load_after": load_after, "table": table,
                "process": proc, "raw": rows}, f, indent=1)
 
 
@@ -211,7 +222,10 @@ if "tinynn" in proc:
     print("| whole process, peak RSS MiB | 1 | %.1f | %s | %s | |"
           % (t["max_rss_mib"], "%.1f" % p["max_rss_mib"] if p else "-",
              "1/%.1f" % (p["max_rss_mib"] / t["max_rss_mib"]) if p else "-"))
-print("\nPyTorch's BLAS: %s. Ratios are tinynn / PyTorch (higher is better for tinynn);"
+products = sorted({r.get("product", "?") for r in rows if r["framework"] == "tinynn" and "product" in r})
+print("\ntinynn's matrix product: %s." % ", ".join(products))
+print("PyTorch's BLAS: %s. Ratios are tinynn / PyTorch (higher is better for tinynn);"
       " for the process rows, tinynn's share of PyTorch's." % torch_blas)
+print("Load average (1, 5, 15 min) before: %s; after: %s." % (load_before, load_after))
 print("results: %s" % out_path)
 EOF

@@ -198,8 +198,9 @@ Result run_w4(const Options& o) {
     return r;
 }
 
-// The machine's single-precision matrix-product rate through Eigen, at the
-// thread count set: the ceiling W4's products can reach with this Eigen.
+// The machine's single-precision matrix-product rate through Eigen (over
+// OpenBLAS when built with TINYNN_BLAS), at the thread count set: the ceiling
+// W4's products can reach in this build.
 Result run_gemm(const Options& o) {
     const Eigen::Index n = 2048;
     const int products = o.quick ? 2 : 5;
@@ -222,6 +223,13 @@ Result run_gemm(const Options& o) {
     return r;
 }
 
+// Whose matrix product the library was built with (TINYNN_BLAS).
+#ifdef EIGEN_USE_BLAS
+constexpr const char* kProduct = "openblas";
+#else
+constexpr const char* kProduct = "eigen";
+#endif
+
 void print_json(const Options& o, const Result& r) {
     auto list = [](const std::vector<double>& v) {
         std::string s = "[";
@@ -234,10 +242,11 @@ void print_json(const Options& o, const Result& r) {
     };
     std::printf(
         "{\"framework\": \"tinynn\", \"workload\": \"%s\", \"threads\": %d, "
-        "\"eigen_threads\": %d, \"quick\": %s, \"unit\": \"%s\", \"values\": %s, "
-        "\"gflops\": %s, \"last_loss\": %.6g}\n",
-        o.workload.c_str(), o.threads, tinynn::get_num_threads(), o.quick ? "true" : "false",
-        r.unit.c_str(), list(r.rates).c_str(), list(r.gflops).c_str(), r.last_loss);
+        "\"eigen_threads\": %d, \"product\": \"%s\", \"quick\": %s, \"unit\": \"%s\", "
+        "\"values\": %s, \"gflops\": %s, \"last_loss\": %.6g}\n",
+        o.workload.c_str(), o.threads, tinynn::get_num_threads(), kProduct,
+        o.quick ? "true" : "false", r.unit.c_str(), list(r.rates).c_str(), list(r.gflops).c_str(),
+        r.last_loss);
 }
 
 int usage() {

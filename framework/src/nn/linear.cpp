@@ -4,6 +4,7 @@
 #include <string>
 
 #include "autograd/graph.hpp"
+#include "threads/product_threads.hpp"
 #include "tinynn/autograd.hpp"
 #include "tinynn/nn/functional.hpp"
 #include "tinynn/nn/init.hpp"
@@ -73,7 +74,10 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     const Matrix& x = input.matrix();   // [batch, in]
     const Matrix& w = weight.matrix();  // [out, in]
     Matrix y(x.rows(), out_features);   // [batch, out]
-    y.noalias() = x * w.transpose();
+    {
+        const detail::ProductThreads threads(x.rows(), out_features, in_features);
+        y.noalias() = x * w.transpose();
+    }
     if (bias.defined())
         y.rowwise() += bias.matrix().row(0);
     Shape shape = input.shape();
@@ -82,6 +86,8 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     detail::BackwardFn backward = [](const Node& n, const Matrix& dy, std::vector<Matrix>& grads) {
         const Matrix& x = n.input(0);  // [batch, in]
         const Matrix& w = n.input(1);  // [out, in]
+        // Both products do the forward's batch * out * in multiply-adds.
+        const detail::ProductThreads threads(x.rows(), w.rows(), w.cols());
         if (n.needs_grad(0)) {
             grads[0].resize(x.rows(), x.cols());
             grads[0].noalias() = dy * w;  // [batch, in]

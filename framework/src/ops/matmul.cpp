@@ -4,6 +4,7 @@
 #include <string>
 
 #include "autograd/graph.hpp"
+#include "threads/product_threads.hpp"
 #include "tinynn/ops.hpp"
 
 namespace tinynn {
@@ -31,7 +32,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                     format_shape(b.shape()) + " cannot be multiplied (" + std::to_string(A.cols()) +
                     " != " + std::to_string(B.rows()) + ")");
     Matrix y(A.rows(), B.cols());  // [n, m]
-    y.noalias() = A * B;
+    {
+        const detail::ProductThreads threads(A.rows(), B.cols(), A.cols());
+        y.noalias() = A * B;
+    }
     Shape shape;
     if (ra == 2)
         shape.push_back(A.rows());
@@ -44,6 +48,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                            const Matrix& A = n.input(0);                    // [n, k]
                            const ConstMap B = as_right(n.input(1), rb);     // [k, m]
                            const ConstMap G(g.data(), A.rows(), B.cols());  // [n, m]
+                           // Both products do the forward's n * k * m multiply-adds.
+                           const detail::ProductThreads threads(A.rows(), B.cols(), A.cols());
                            if (n.needs_grad(0)) {
                                grads[0].resize(A.rows(), A.cols());
                                grads[0].noalias() = G * B.transpose();  // [n, k]
