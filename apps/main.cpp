@@ -74,14 +74,6 @@ int config_error(const CommonOptions& options, const Error& e) {
                 what.starts_with(options.config) ? what : options.config + ": " + what);
 }
 
-void check_diagnostics(const Experiment& e) {
-    if (e.config.training.diagnostics && !supports_diagnostics(*e.model))
-        throw Error(
-            "training.diagnostics: needs a Sequential model (the mlp shorthand or "
-            "model.layers), not model.kind '" +
-            e.config.model.kind + "'");
-}
-
 // Loads the config and builds data and model; any error is the user's input.
 bool prepare(const CommonOptions& options, Experiment& experiment, int& status) {
     try {
@@ -201,19 +193,10 @@ int run_compare_command(const std::vector<std::string>& files,
             const Experiment first =
                 prepare_experiment(run_config(config, run_specs(config).front()));
             check_diagnostics(first);
-            DataShape shape = shape_of(first.split.train);
-            shape.samples += first.split.test.size();
-            const bool registry_model = config.model.layers.empty() && config.model.kind != "mlp";
-            std::optional<double> parameters;
-            if (registry_model) {
-                parameters = 0.0;
-                for (const Tensor& p : first.model->parameters())
-                    *parameters += static_cast<double>(p.numel());
-            }
-            check_parallel_memory(config, shape,
-                                  static_cast<int64_t>(std::min<size_t>(static_cast<size_t>(jobs),
-                                                                        run_specs(config).size())),
-                                  parameters);
+            const auto runs_at_once =
+                std::min<size_t>(static_cast<size_t>(jobs), run_specs(config).size());
+            check_parallel_memory(config, shape_of(first.split), static_cast<int64_t>(runs_at_once),
+                                  registry_parameters(config.model, *first.model));
         } catch (const Error& e) {
             return config_error(options, e);
         }

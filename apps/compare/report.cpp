@@ -9,10 +9,6 @@ namespace tinynn::app {
 
 namespace {
 
-std::string escape_html(const std::string& text) {
-    return chart::escape(text);
-}
-
 std::string base64(const std::string& bytes) {
     static constexpr char kDigits[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -73,28 +69,29 @@ std::string report_section(const Config& config, const std::vector<ActivationSum
                            const std::vector<std::string>& findings,
                            const std::vector<Picture>& pictures) {
     std::ostringstream html;
-    html << "<section id=\"" << escape_html(config.name) << "\">\n<h2>" << escape_html(config.name)
-         << "</h2>\n<p class=\"setup\">" << escape_html(describe_setup(config)) << ".</p>\n"
+    html << "<section id=\"" << chart::escape(config.name) << "\">\n<h2>"
+         << chart::escape(config.name) << "</h2>\n<p class=\"setup\">"
+         << chart::escape(describe_setup(config)) << ".</p>\n"
          << "<h3>What the runs show</h3>\n<ul>\n";
     for (const std::string& line : findings)
-        html << "<li>" << escape_html(line) << "</li>\n";
+        html << "<li>" << chart::escape(line) << "</li>\n";
     html << "</ul>\n<h3>Summary</h3>\n<p>Mean ± sample standard deviation over the seeds, at "
             "each run's last epoch unless the column says otherwise.</p>\n<table>\n<tr>";
     for (const std::string& cell : summary_header(config))
-        html << "<th>" << escape_html(cell) << "</th>";
+        html << "<th>" << chart::escape(cell) << "</th>";
     html << "</tr>\n";
     for (const auto& row : summary_rows(config, summaries)) {
         html << "<tr>";
         for (const std::string& cell : row)
-            html << "<td>" << escape_html(cell) << "</td>";
+            html << "<td>" << chart::escape(cell) << "</td>";
         html << "</tr>\n";
     }
     html << "</table>\n";
     for (const Picture& p : pictures)
-        html << "<h3>" << escape_html(p.title) << "</h3>\n<figure>\n<img alt=\""
-             << escape_html(config.name + "/" + p.file) << "\" src=\"data:image/svg+xml;base64,"
-             << base64(p.svg) << "\">\n<figcaption>" << escape_html(p.caption) << " (Also in "
-             << escape_html(p.file) << ".)</figcaption>\n</figure>\n";
+        html << "<h3>" << chart::escape(p.title) << "</h3>\n<figure>\n<img alt=\""
+             << chart::escape(config.name + "/" + p.file) << "\" src=\"data:image/svg+xml;base64,"
+             << base64(p.svg) << "\">\n<figcaption>" << chart::escape(p.caption) << " (Also in "
+             << chart::escape(p.file) << ".)</figcaption>\n</figure>\n";
     html << "</section>\n";
     return html.str();
 }
@@ -106,14 +103,14 @@ std::string report_page(const std::vector<const Config*>& configs,
         names += (names.empty() ? "" : ", ") + c->name;
     std::ostringstream html;
     html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         << "<title>tinynn compare: " << escape_html(names) << "</title>\n"
+         << "<title>tinynn compare: " << chart::escape(names) << "</title>\n"
          << "<style>" << kStyle << "</style>\n</head>\n<body>\n"
-         << "<h1>Activation comparison: " << escape_html(names) << "</h1>\n";
+         << "<h1>Activation comparison: " << chart::escape(names) << "</h1>\n";
     if (configs.size() > 1) {
         html << "<ul>\n";
         for (const Config* c : configs)
-            html << "<li><a href=\"#" << escape_html(c->name) << "\">" << escape_html(c->name)
-                 << "</a>: " << escape_html(describe_setup(*c)) << "</li>\n";
+            html << "<li><a href=\"#" << chart::escape(c->name) << "\">" << chart::escape(c->name)
+                 << "</a>: " << chart::escape(describe_setup(*c)) << "</li>\n";
         html << "</ul>\n";
     }
     for (const std::string& section : sections)

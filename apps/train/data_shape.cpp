@@ -97,4 +97,10 @@ DataShape shape_of(const data::Dataset& set) {
             .classes = classification ? set.num_classes : 0};
 }
 
+DataShape shape_of(const data::Split& split) {
+    DataShape shape = shape_of(split.train);
+    shape.samples += split.test.size();
+    return shape;
+}
+
 }  // namespace tinynn::app

@@ -33,7 +33,8 @@ std::optional<DataShape> csv_shape_bound(const DataConfig& data);
 // over).
 std::optional<DataShape> csv_shape_counted(const DataConfig& data);
 
-// The shape of data already loaded.
+// The shape of data already loaded, as one set or as its split.
 DataShape shape_of(const data::Dataset& dataset);
+DataShape shape_of(const data::Split& split);
 
 }  // namespace tinynn::app

@@ -27,7 +27,7 @@ std::optional<double> ratio(int64_t part, int64_t whole) {
 
 }  // namespace
 
-DiagnosticsRecorder::DiagnosticsRecorder(const nn::Sequential& model) : model_(model) {
+DiagnosticsRecorder::DiagnosticsRecorder(nn::Sequential& model) : model_(model) {
     size_t last_linear = 0;
     bool any_linear = false;
     for (size_t i = 0; i < model.size(); ++i)
@@ -52,14 +52,10 @@ DiagnosticsRecorder::DiagnosticsRecorder(const nn::Sequential& model) : model_(m
 }
 
 Tensor DiagnosticsRecorder::forward(const Tensor& input) {
-    Tensor x = input;
-    for (size_t i = 0; i < model_.size(); ++i) {
-        Tensor y = model_[i](x);  // [batch, units]
-        if (watch_index_[i] >= 0)
+    return model_.forward(input, [this](size_t i, const Tensor& x, const Tensor& y) {
+        if (watch_index_[i] >= 0)  // y: [batch, units]
             observe(watched_[static_cast<size_t>(watch_index_[i])], x.matrix(), y.matrix());
-        x = std::move(y);
-    }
-    return x;
+    });
 }
 
 void DiagnosticsRecorder::observe(Watched& w, const Matrix& input, const Matrix& output) {

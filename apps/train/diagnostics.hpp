@@ -54,7 +54,7 @@ struct EpochDiagnostics {
 // the epoch with finish_epoch().
 class DiagnosticsRecorder {
   public:
-    explicit DiagnosticsRecorder(const nn::Sequential& model);
+    explicit DiagnosticsRecorder(nn::Sequential& model);
 
     Tensor forward(const Tensor& input);  // the model's output, as model(input)
     void after_backward();
@@ -70,7 +70,7 @@ class DiagnosticsRecorder {
     };
     void observe(Watched& w, const Matrix& input, const Matrix& output);
 
-    const nn::Sequential& model_;
+    nn::Sequential& model_;
     std::vector<std::pair<std::string, Tensor>> weights_;  // every Linear's
     std::vector<double> grad_norm_sums_;
     int64_t batches_ = 0;

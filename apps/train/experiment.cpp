@@ -126,10 +126,7 @@ Experiment prepare_experiment(const Config& config) {
     } else {
         e.model = models::make_model(m.kind, inputs, outputs);
         // Its size is known only now; what it would take to train it is not.
-        double parameters = 0;
-        for (const Tensor& p : e.model->parameters())
-            parameters += static_cast<double>(p.numel());
-        check_memory(config, shape_of(all), parameters);
+        check_memory(config, shape_of(all), registry_parameters(m, *e.model));
     }
     if (m.init != "default")
         models::initialize(*e.model, m.init, m.activation, static_cast<float>(m.negative_slope));

@@ -221,6 +221,15 @@ void check_memory(const Config& c, const DataShape& d, std::optional<double> mod
                 "), above the limit of " + limit_text + "; " + advice(c, e));
 }
 
+std::optional<double> registry_parameters(const ModelConfig& m, const nn::Module& model) {
+    if (!m.layers.empty() || m.kind == "mlp")
+        return std::nullopt;
+    double parameters = 0;
+    for (const Tensor& p : model.parameters())
+        parameters += static_cast<double>(p.numel());
+    return parameters;
+}
+
 void check_parallel_memory(const Config& c, const DataShape& d, int64_t runs,
                            std::optional<double> model_parameters) {
     const double one = estimate_memory(c, d, model_parameters).total();

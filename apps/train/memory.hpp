@@ -10,6 +10,7 @@
 
 #include "apps/config/config.hpp"
 #include "apps/train/data_shape.hpp"
+#include "tinynn/nn/module.hpp"
 
 namespace tinynn::app {
 
@@ -43,6 +44,11 @@ double memory_limit_bytes(const LimitsConfig& limits);
 // over the limit.
 void check_memory(const Config& config, const DataShape& data,
                   std::optional<double> model_parameters = std::nullopt);
+
+// The parameter count estimate_memory needs for a model it cannot size from
+// the config (one from the registry), or nullopt for the mlp shorthand and
+// layer lists, which it sizes itself.
+std::optional<double> registry_parameters(const ModelConfig& config, const nn::Module& model);
 
 // check_memory for `runs` runs held at once (tinynn compare --jobs): their
 // sum must fit under the limit too.

@@ -53,8 +53,12 @@ Evaluation evaluate(const Experiment& e, const data::Dataset& encoded,
     return result;
 }
 
-bool supports_diagnostics(const nn::Module& model) {
-    return dynamic_cast<const nn::Sequential*>(&model) != nullptr;
+void check_diagnostics(const Experiment& e) {
+    if (e.config.training.diagnostics && !dynamic_cast<const nn::Sequential*>(e.model.get()))
+        throw Error(
+            "training.diagnostics: needs a Sequential model (the mlp shorthand or "
+            "model.layers), not model.kind '" +
+            e.config.model.kind + "'");
 }
 
 TrainResult train(Experiment& e, const EpochCallback& on_epoch,
@@ -66,14 +70,9 @@ TrainResult train(Experiment& e, const EpochCallback& on_epoch,
     const bool has_test = e.split.test.size() > 0;
     e.model->train();
     std::optional<DiagnosticsRecorder> recorder;
-    if (t.diagnostics) {
-        if (!supports_diagnostics(*e.model))
-            throw Error(
-                "training.diagnostics: needs a Sequential model (the mlp shorthand or "
-                "model.layers), not model.kind '" +
-                e.config.model.kind + "'");
-        recorder.emplace(static_cast<const nn::Sequential&>(*e.model));
-    }
+    check_diagnostics(e);
+    if (t.diagnostics)
+        recorder.emplace(static_cast<nn::Sequential&>(*e.model));
 
     TrainResult result;
     for (int64_t epoch = 1; epoch <= t.epochs; ++epoch) {

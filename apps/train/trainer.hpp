@@ -38,9 +38,10 @@ using EpochCallback = std::function<void(const EpochMetrics&, double samples_per
 // progress is not recorded; the weights are those after the last batch).
 using StopRequested = std::function<bool()>;
 
-// Whether training.diagnostics can watch this model: it must be a
-// Sequential (the mlp shorthand and layer lists are).
-bool supports_diagnostics(const nn::Module& model);
+// Throws tinynn::Error (a config error) when training.diagnostics is on and
+// the model is not a Sequential (the mlp shorthand and layer lists are),
+// whose layers the diagnostics watch.
+void check_diagnostics(const Experiment& experiment);
 
 // Trains the experiment's model in place for config.training.epochs epochs.
 // On divergence it stops and leaves the model with the weights of the last

@@ -202,3 +202,22 @@ TEST_CASE("nn::init fills with the documented distributions", "[nn][init]") {
           Approx(std::sqrt(2.0 / 1.04)));
     CHECK_THROWS_WITH(nn::init::xavier_uniform_(zeros({3})), Contains("[3]"));
 }
+
+TEST_CASE("Sequential's layer observer sees each layer's input and output", "[nn][sequential]") {
+    manual_seed(3);
+    nn::Sequential model(nn::Linear(2, 3), nn::ReLU(), nn::Linear(3, 1));
+    const Tensor x = randn({4, 2});
+    std::vector<size_t> seen;
+    Tensor previous = x;
+    const Tensor y = model.forward(x, [&](size_t i, const Tensor& in, const Tensor& out) {
+        seen.push_back(i);
+        CHECK(in.to_vector() == previous.to_vector());  // each layer's input is the last output
+        previous = out;
+    });
+    CHECK(seen == std::vector<size_t>{0, 1, 2});
+    CHECK(y.to_vector() == model(x).to_vector());
+    CHECK(previous.to_vector() == y.to_vector());
+    // An error is still named by its layer.
+    CHECK_THROWS_WITH(model.forward(randn({4, 5}), [](size_t, const Tensor&, const Tensor&) {}),
+                      Contains("Sequential layer 0"));
+}
