@@ -2,8 +2,8 @@
 // into each node, then run a node once every consumer of its value has
 // passed its gradient back. Iterative, so graph depth never touches the stack.
 
+#include <atomic>
 #include <string>
-#include <unordered_map>
 
 #include "autograd/graph.hpp"
 #include "tinynn/autograd.hpp"
@@ -18,6 +18,15 @@ std::string storage_shape(const Matrix& m) {
     return format_shape({m.rows(), m.cols()});
 }
 
+// sum += g, taking g's storage when sum holds nothing yet; g is left empty.
+void add_into(Matrix& sum, Matrix& g) {
+    if (sum.size() == 0)
+        sum.swap(g);
+    else
+        sum += g;
+    recycle(g);
+}
+
 // Where the gradients reaching leaves go: into their grad() for backward(),
 // into a list of requested values for grad().
 class Sink {
@@ -30,20 +39,17 @@ class Sink {
         seen_.resize(targets.size(), false);
     }
 
-    void to_leaf(TensorImpl& leaf, Matrix&& g) {
+    void to_leaf(TensorImpl& leaf, Matrix& g) {
         if (capturing_) {
             offer(&leaf, g);
-            return;
+        } else if (leaf.requires_grad) {
+            if (!leaf.grad) {
+                leaf.grad = std::make_shared<TensorImpl>();
+                leaf.grad->shape = leaf.shape;
+            }
+            add_into(leaf.grad->data, g);
         }
-        if (!leaf.requires_grad)
-            return;
-        if (!leaf.grad) {
-            leaf.grad = std::make_shared<TensorImpl>();
-            leaf.grad->data = std::move(g);
-            leaf.grad->shape = leaf.shape;
-        } else {
-            leaf.grad->data += g;
-        }
+        recycle(g);
     }
 
     // A value reached by the walk: keep its gradient if grad() asked for it.
@@ -54,6 +60,7 @@ class Sink {
             if (seen_[i]) {
                 grads_[i] += g;
             } else {
+                grads_[i] = take_matrix(g.rows(), g.cols());
                 grads_[i] = g;
                 seen_[i] = true;
             }
@@ -81,6 +88,14 @@ class Sink {
     std::vector<bool> seen_;
 };
 
+std::atomic<uint64_t> walks{0};
+
+void start_walk(Node& node, uint64_t walk) {
+    node.walk = walk;
+    node.waiting_for = 0;
+    recycle(node.pending);
+}
+
 void check_gradient_shape(const Matrix& g, const TensorImpl& value, const char* op) {
     if (g.rows() != value.data.rows() || g.cols() != value.data.cols())
         throw Error(std::string("autograd: the backward of '") + op +
@@ -96,66 +111,70 @@ void run_backward(const std::shared_ptr<TensorImpl>& root, Matrix seed, bool ret
             throw Error(
                 "backward: the tensor does not require grad and was not made by an op that "
                 "does; call requires_grad_() on the leaves to differentiate");
-        sink.to_leaf(*root, std::move(seed));
+        sink.to_leaf(*root, seed);
         return;
     }
 
-    // How many edges lead into each node reachable from the root.
-    std::unordered_map<const Node*, int> dependencies{{root->grad_fn.get(), 0}};
-    std::vector<const Node*> stack{root->grad_fn.get()};
+    // How many edges lead into each node reachable from the root. The walk's
+    // number marks the nodes it has counted, so no node set is built.
+    const uint64_t walk = ++walks;
+    Node& root_node = *root->grad_fn;
+    start_walk(root_node, walk);
+    std::vector<Node*> stack{&root_node};
     while (!stack.empty()) {
-        const Node* node = stack.back();
+        Node& node = *stack.back();
         stack.pop_back();
-        if (node->released)
+        if (node.released)
             throw Error(std::string("backward: trying to backward through the graph a second "
                                     "time (through '") +
-                        node->op +
+                        node.op +
                         "'), whose saved values were freed by the first; pass "
                         "retain_graph = true to the first backward or grad call");
-        for (const auto& input : node->inputs) {
-            if (!input->grad_fn)
+        for (const auto& input : node.inputs) {
+            Node* next = input->grad_fn.get();
+            if (!next)
                 continue;
-            auto [it, inserted] = dependencies.try_emplace(input->grad_fn.get(), 0);
-            ++it->second;
-            if (inserted)
-                stack.push_back(input->grad_fn.get());
+            if (next->walk != walk) {
+                start_walk(*next, walk);
+                stack.push_back(next);
+            }
+            ++next->waiting_for;
         }
     }
 
     // Ready values hold their node and keep the value itself (which backward
     // functions may read) alive after its consumers released their inputs.
-    std::unordered_map<const Node*, Matrix> pending;
-    pending.emplace(root->grad_fn.get(), std::move(seed));
+    root_node.pending = std::move(seed);
     std::vector<std::shared_ptr<TensorImpl>> ready{root};
     std::vector<Matrix> grads;
     while (!ready.empty()) {
         std::shared_ptr<TensorImpl> value = std::move(ready.back());
         ready.pop_back();
         Node& node = *value->grad_fn;
-        auto entry = pending.find(&node);
-        Matrix grad_output = std::move(entry->second);
-        pending.erase(entry);
+        Matrix grad_output = std::move(node.pending);
         if (sink.capturing())
             sink.offer(value.get(), grad_output);
 
-        grads.assign(node.inputs.size(), Matrix());
+        grads.resize(node.inputs.size());
+        for (size_t i = 0; i < node.inputs.size(); ++i) {
+            const Matrix& input = node.inputs[i]->data;
+            if (node.inputs[i]->needs_grad())
+                grads[i] = take_matrix(input.rows(), input.cols());
+        }
         node.backward(node, grad_output, grads);
+        recycle(grad_output);
         for (size_t i = 0; i < node.inputs.size(); ++i) {
             const std::shared_ptr<TensorImpl>& input = node.inputs[i];
             if (!input->needs_grad())
                 continue;
             check_gradient_shape(grads[i], *input, node.op);
             if (!input->grad_fn) {
-                sink.to_leaf(*input, std::move(grads[i]));
+                sink.to_leaf(*input, grads[i]);
                 continue;
             }
-            const Node* next = input->grad_fn.get();
-            auto [slot, first] = pending.try_emplace(next);
-            if (first)
-                slot->second = std::move(grads[i]);
-            else
-                slot->second += grads[i];
-            if (--dependencies[next] == 0)
+            Node& next = *input->grad_fn;
+            add_into(next.pending, grads[i]);
+            if (--next.waiting_for == 0)
                 ready.push_back(input);
         }
         if (!retain_graph)

@@ -4,11 +4,13 @@
 // is a TensorImpl; one made by an op points to the Node that made it, and the
 // Node holds the op's inputs and how to pass a gradient back to them.
 
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <memory>
 #include <vector>
 
+#include "memory/storage_pool.hpp"
 #include "tinynn/tensor.hpp"
 
 namespace tinynn::detail {
@@ -22,11 +24,19 @@ struct TensorImpl {
     std::shared_ptr<TensorImpl> grad;  // leaves: accumulated by backward()
     std::shared_ptr<Node> grad_fn;     // values made by an op: that op
 
+    TensorImpl() = default;
+    TensorImpl(const TensorImpl&) = delete;
+    TensorImpl& operator=(const TensorImpl&) = delete;
+    ~TensorImpl() { recycle(data); }
+
     bool needs_grad() const { return requires_grad || grad_fn != nullptr; }
 };
 
 // Given d(loss)/d(output) fills grads[i] = d(loss)/d(inputs[i]) for every
-// input that needs a gradient (node.needs_grad(i)); each shaped like its input.
+// input that needs a gradient (node.needs_grad(i)). Those grads[i] arrive
+// sized like the input's storage, with unspecified contents (storage recycled
+// from earlier steps): assigning into them, rather than replacing them,
+// allocates nothing.
 using BackwardFn = std::function<void(const struct Node& node, const Matrix& grad_output,
                                       std::vector<Matrix>& grads)>;
 
@@ -36,6 +46,13 @@ struct Node {
     const TensorImpl* output = nullptr;               // owns this node, so outlives every use of it
     BackwardFn backward;
     bool released = false;  // what it saved was freed by a backward
+
+    // Scratch of the backward walking this node, valid while `walk` is that
+    // backward's number: how many of the node's consumers have yet to pass
+    // their gradient back, and the sum of those passed so far.
+    uint64_t walk = 0;
+    int waiting_for = 0;
+    Matrix pending;
 
     Node(const char* op, std::vector<std::shared_ptr<TensorImpl>> inputs, BackwardFn backward);
     ~Node();  // frees long chains iteratively: recursion could overflow the stack

@@ -71,9 +71,9 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
         throw Error("linear: bias must have shape " + format_shape({out_features}) + ", got " +
                     format_shape(bias.shape()));
 
-    const Matrix& x = input.matrix();   // [batch, in]
-    const Matrix& w = weight.matrix();  // [out, in]
-    Matrix y(x.rows(), out_features);   // [batch, out]
+    const Matrix& x = input.matrix();                        // [batch, in]
+    const Matrix& w = weight.matrix();                       // [out, in]
+    Matrix y = detail::take_matrix(x.rows(), out_features);  // [batch, out]
     {
         const detail::ProductThreads threads(x.rows(), out_features, in_features);
         y.noalias() = x * w.transpose();
@@ -88,14 +88,10 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
         const Matrix& w = n.input(1);  // [out, in]
         // Both products do the forward's batch * out * in multiply-adds.
         const detail::ProductThreads threads(x.rows(), w.rows(), w.cols());
-        if (n.needs_grad(0)) {
-            grads[0].resize(x.rows(), x.cols());
+        if (n.needs_grad(0))
             grads[0].noalias() = dy * w;  // [batch, in]
-        }
-        if (n.needs_grad(1)) {
-            grads[1].resize(w.rows(), w.cols());
+        if (n.needs_grad(1))
             grads[1].noalias() = dy.transpose() * x;  // [out, in]
-        }
         if (n.inputs.size() == 3 && n.needs_grad(2))
             grads[2] = dy.colwise().sum();  // [1, out]
     };

@@ -22,20 +22,19 @@ const char* reduction_name(Reduction r) {
     return "?";
 }
 
-// Reduces per-element losses [rows, cols] to the output the reduction asks for.
-Matrix reduce_losses(const Matrix& losses, Reduction reduction, Shape& shape, Shape none_shape) {
-    switch (reduction) {
-        case Reduction::none:
-            shape = std::move(none_shape);
-            return losses;
-        case Reduction::sum:
-            shape = {};
-            return Matrix::Constant(1, 1, losses.sum());
-        case Reduction::mean:
-            shape = {};
-            return Matrix::Constant(1, 1, losses.sum() / static_cast<float>(losses.size()));
+// Reduces per-element losses [rows, cols], which it consumes, to the output
+// the reduction asks for.
+Matrix reduce_losses(Matrix& losses, Reduction reduction, Shape& shape, Shape none_shape) {
+    if (reduction == Reduction::none) {
+        shape = std::move(none_shape);
+        return std::move(losses);
     }
-    throw Error("unknown reduction");
+    shape = {};
+    float total = losses.sum();
+    if (reduction == Reduction::mean)
+        total /= static_cast<float>(losses.size());
+    detail::recycle(losses);
+    return Matrix::Constant(1, 1, total);
 }
 
 // The upstream gradient of one element: g broadcast for none, scaled for mean.
@@ -50,7 +49,8 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
     if (input.shape() != target.shape())
         throw Error("mse_loss: input has shape " + format_shape(input.shape()) +
                     " but target has shape " + format_shape(target.shape()) + "; they must match");
-    const Matrix losses = (input.matrix() - target.matrix()).array().square().matrix();
+    Matrix losses =  // [rows, cols]
+        detail::evaluate_pooled((input.matrix() - target.matrix()).array().square().matrix());
     Shape shape;
     Matrix out = reduce_losses(losses, reduction, shape, input.shape());
     return detail::make_result(
@@ -58,15 +58,14 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
         [reduction](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
             const Matrix& x = n.input(0);  // [rows, cols]
             const Matrix& y = n.input(1);  // [rows, cols]
-            Matrix d;                      // [rows, cols]
+            // d(loss)/d(input), written where it is needed; the target's is its negation.
+            Matrix& d = n.needs_grad(0) ? grads[0] : grads[1];  // [rows, cols]
             if (reduction == Reduction::none)
                 d = (2.0f * (x - y).array() * g.array()).matrix();
             else
                 d = (x - y) * (2.0f * element_scale(reduction, x.size()) * g(0, 0));
             if (n.needs_grad(1))
                 grads[1] = -d;
-            if (n.needs_grad(0))
-                grads[0] = std::move(d);
         });
 }
 
@@ -108,7 +107,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduct
                                [reduction, p = std::move(probabilities)](
                                    const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
                                    const float* labels = n.input(1).data();
-                                   Matrix d = p;  // [batch, classes]: softmax - one_hot(target)
+                                   Matrix& d = grads[0];  // [batch, classes]
+                                   d = p;                 // softmax - one_hot(target)
                                    for (Eigen::Index i = 0; i < d.rows(); ++i)
                                        d(i, static_cast<Eigen::Index>(labels[i])) -= 1.0f;
                                    if (reduction == Reduction::none)
@@ -116,7 +116,6 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduct
                                            Eigen::Map<const Eigen::ArrayXf>(g.data(), g.size());
                                    else
                                        d *= element_scale(reduction, d.rows()) * g(0, 0);
-                                   grads[0] = std::move(d);
                                });
 }
 

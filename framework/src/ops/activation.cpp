@@ -9,8 +9,14 @@ namespace tinynn {
 using detail::make_result;
 using detail::Node;
 
+namespace {
+Matrix output_like(const Tensor& x) {
+    return detail::take_matrix(x.matrix().rows(), x.matrix().cols());
+}
+}  // namespace
+
 Tensor sigmoid(const Tensor& x) {
-    Matrix y;  // [rows, cols]
+    Matrix y = output_like(x);  // [rows, cols]
     kernels::sigmoid_forward(x.matrix(), y);
     return make_result(std::move(y), x.shape(), "sigmoid", {&x},
                        [](const Node& n, const Matrix& dy, std::vector<Matrix>& grads) {
@@ -19,7 +25,7 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 Tensor tanh(const Tensor& x) {
-    Matrix y;  // [rows, cols]
+    Matrix y = output_like(x);  // [rows, cols]
     kernels::tanh_forward(x.matrix(), y);
     return make_result(std::move(y), x.shape(), "tanh", {&x},
                        [](const Node& n, const Matrix& dy, std::vector<Matrix>& grads) {
@@ -28,7 +34,7 @@ Tensor tanh(const Tensor& x) {
 }
 
 Tensor relu(const Tensor& x) {
-    Matrix y;  // [rows, cols]
+    Matrix y = output_like(x);  // [rows, cols]
     kernels::relu_forward(x.matrix(), y);
     return make_result(std::move(y), x.shape(), "relu", {&x},
                        [](const Node& n, const Matrix& dy, std::vector<Matrix>& grads) {
@@ -37,7 +43,7 @@ Tensor relu(const Tensor& x) {
 }
 
 Tensor leaky_relu(const Tensor& x, float negative_slope) {
-    Matrix y;  // [rows, cols]
+    Matrix y = output_like(x);  // [rows, cols]
     kernels::leaky_relu_forward(x.matrix(), negative_slope, y);
     return make_result(
         std::move(y), x.shape(), "leaky_relu", {&x},

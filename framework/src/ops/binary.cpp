@@ -30,9 +30,9 @@ Tensor broadcast_op(const Tensor& a, const Tensor& b, const char* op, Forward f,
                     BackwardFn backward) {
     Shape shape = detail::broadcast_shapes(a.shape(), b.shape(), op);
     const detail::Dims d = detail::storage_dims(shape, op);
-    const Matrix& x = a.matrix();  // [rows or 1, cols or 1]
-    const Matrix& y = b.matrix();  // [rows or 1, cols or 1]
-    Matrix out(d.rows, d.cols);    // [rows, cols]
+    const Matrix& x = a.matrix();                      // [rows or 1, cols or 1]
+    const Matrix& y = b.matrix();                      // [rows or 1, cols or 1]
+    Matrix out = detail::take_matrix(d.rows, d.cols);  // [rows, cols]
     if (same_dims(x, y))
         out = f(x.array(), y.array()).matrix();
     else
@@ -49,7 +49,8 @@ void add_backward(const Node& n, const Matrix& g, std::vector<Matrix>& grads, fl
 
 template <class Forward>
 Tensor scalar_op(const Tensor& a, const char* op, Forward f, BackwardFn backward) {
-    return make_result(f(a.matrix().array()).matrix(), a.shape(), op, {&a}, std::move(backward));
+    return make_result(detail::evaluate_pooled(f(a.matrix().array()).matrix()), a.shape(), op, {&a},
+                       std::move(backward));
 }
 
 }  // namespace

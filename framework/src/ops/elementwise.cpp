@@ -12,7 +12,8 @@ using detail::Node;
 namespace {
 template <class Forward>
 Tensor unary(const Tensor& x, const char* op, Forward f, BackwardFn backward) {
-    return make_result(f(x.matrix().array()).matrix(), x.shape(), op, {&x}, std::move(backward));
+    return make_result(detail::evaluate_pooled(f(x.matrix().array()).matrix()), x.shape(), op, {&x},
+                       std::move(backward));
 }
 }  // namespace
 

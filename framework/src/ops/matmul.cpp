@@ -31,7 +31,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
         throw Error("matmul: shapes " + format_shape(a.shape()) + " and " +
                     format_shape(b.shape()) + " cannot be multiplied (" + std::to_string(A.cols()) +
                     " != " + std::to_string(B.rows()) + ")");
-    Matrix y(A.rows(), B.cols());  // [n, m]
+    Matrix y = detail::take_matrix(A.rows(), B.cols());  // [n, m]
     {
         const detail::ProductThreads threads(A.rows(), B.cols(), A.cols());
         y.noalias() = A * B;
@@ -51,7 +51,6 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                            // Both products do the forward's n * k * m multiply-adds.
                            const detail::ProductThreads threads(A.rows(), B.cols(), A.cols());
                            if (n.needs_grad(0)) {
-                               grads[0].resize(A.rows(), A.cols());
                                grads[0].noalias() = G * B.transpose();  // [n, k]
                            }
                            if (n.needs_grad(1)) {
