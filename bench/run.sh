@@ -58,11 +58,16 @@ fi
 fair_blas=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 
 # PyTorch at its fair settings, with OpenBLAS's own thread count set as
-# torch.set_num_threads does not.
+# torch.set_num_threads does not, and glibc told to keep freed memory:
+# PyTorch's CPU allocator hands every tensor back to malloc, and glibc returns
+# blocks of a few MiB to the OS, so without this a fresh PyTorch process pays
+# page faults for several epochs (W3: ~45,000 instead of ~100,000 samples/s;
+# tinynn keeps such blocks in its own pool, see README).
+torch_malloc=GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456
 torch_env() {  # torch_env THREADS_TORCH THREADS_BLAS [VAR=VALUE...]
     local tt=$1 tb=$2
     shift 2
-    echo "${fair_blas[@]}" "${torch_ld[@]}" \
+    echo "${fair_blas[@]}" "${torch_ld[@]}" "$torch_malloc" \
         OPENBLAS_NUM_THREADS="$tb" OMP_NUM_THREADS="$tt" "$@"
 }
 
