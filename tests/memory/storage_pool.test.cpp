@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <tinynn/autograd.hpp>
+#include <tinynn/memory.hpp>
 #include <tinynn/nn.hpp>
 #include <tinynn/ops.hpp>
 #include <tinynn/optim.hpp>
@@ -58,13 +59,13 @@ Gradients run_graph() {
 }  // namespace
 
 TEST_CASE("recycled storage of the same size is taken again", "[memory][pool]") {
-    release_pool();
+    tinynn::release_cached_memory();
     Matrix m = take_matrix(256, 256);
     const float* storage = m.data();
     recycle(m);
     CHECK(m.size() == 0);
     CHECK(pool_contents().blocks == 1);
-    CHECK(pool_contents().bytes == 256 * 256 * sizeof(float));
+    CHECK(tinynn::cached_bytes() == 256 * 256 * sizeof(float));
 
     // Same number of floats, other dims: the same block, reshaped.
     const Matrix n = take_matrix(128, 512);
@@ -79,13 +80,13 @@ TEST_CASE("recycled storage of the same size is taken again", "[memory][pool]") 
     const Matrix fresh = take_matrix(256, 256);
     CHECK(fresh.size() == 256 * 256);
     CHECK(pool_contents().blocks == 1);
-    release_pool();
+    tinynn::release_cached_memory();
     CHECK(pool_contents().blocks == 0);
-    CHECK(pool_contents().bytes == 0);
+    CHECK(tinynn::cached_bytes() == 0);
 }
 
 TEST_CASE("small blocks are left to malloc", "[memory][pool]") {
-    release_pool();
+    tinynn::release_cached_memory();
     Matrix m = take_matrix(1, kPooledMinFloats - 1);
     recycle(m);
     CHECK(m.size() == 0);
@@ -94,7 +95,7 @@ TEST_CASE("small blocks are left to malloc", "[memory][pool]") {
 
 TEST_CASE("the pool keeps at most its block and byte limits, dropping the oldest",
           "[memory][pool]") {
-    release_pool();
+    tinynn::release_cached_memory();
     for (size_t i = 0; i < kPooledMaxBlocks + 3; ++i) {
         Matrix m = take_matrix(1, kPooledMinFloats + static_cast<Eigen::Index>(i));
         recycle(m);
@@ -107,7 +108,7 @@ TEST_CASE("the pool keeps at most its block and byte limits, dropping the oldest
     CHECK(pool_contents().blocks == kPooledMaxBlocks - 1);
 
     // 8 MiB blocks (never written, so never resident) reach the byte limit.
-    release_pool();
+    tinynn::release_cached_memory();
     const Eigen::Index eight_mib = (8 << 20) / sizeof(float);
     std::vector<Matrix> blocks;
     for (int i = 0; i < 40; ++i)
@@ -117,23 +118,23 @@ TEST_CASE("the pool keeps at most its block and byte limits, dropping the oldest
         CHECK(pool_contents().bytes <= kPooledMaxBytes);
     }
     CHECK(pool_contents().blocks == kPooledMaxBytes / (8 << 20));
-    release_pool();
+    tinynn::release_cached_memory();
 }
 
 TEST_CASE("each thread has its own pool", "[memory][pool]") {
-    release_pool();
+    tinynn::release_cached_memory();
     Matrix m = take_matrix(256, 256);
     recycle(m);
     size_t seen_by_other = 99;
     std::thread([&seen_by_other] { seen_by_other = pool_contents().blocks; }).join();
     CHECK(seen_by_other == 0);
     CHECK(pool_contents().blocks == 1);
-    release_pool();
+    tinynn::release_cached_memory();
 }
 
 TEST_CASE("training steps after the first reuse the storage of the step before",
           "[memory][pool][nn]") {
-    release_pool();
+    tinynn::release_cached_memory();
     tinynn::manual_seed(3);
     tinynn::nn::Sequential model(tinynn::nn::Linear(256, 256), tinynn::nn::ReLU(),
                                  tinynn::nn::Linear(256, 256));
@@ -151,7 +152,7 @@ TEST_CASE("training steps after the first reuse the storage of the step before",
     // Had a step allocated anew, the blocks it freed would have piled up.
     CHECK(pooled[1] == pooled[0]);
     CHECK(pooled[3] == pooled[0]);
-    release_pool();
+    tinynn::release_cached_memory();
 }
 
 TEST_CASE("no op reads storage it has not written", "[memory][pool][autograd]") {

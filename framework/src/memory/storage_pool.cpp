@@ -1,5 +1,7 @@
 #include "memory/storage_pool.hpp"
 
+#include "tinynn/memory.hpp"
+
 #include <limits>
 #include <vector>
 
@@ -106,9 +108,17 @@ PoolContents pool_contents() {
     return pool ? pool->contents() : PoolContents{};
 }
 
-void release_pool() noexcept {
-    if (StoragePool* pool = this_thread_pool())
+}  // namespace tinynn::detail
+
+namespace tinynn {
+
+std::size_t cached_bytes() {
+    return detail::pool_contents().bytes;
+}
+
+void release_cached_memory() {
+    if (detail::StoragePool* pool = detail::this_thread_pool())
         pool->clear();
 }
 
-}  // namespace tinynn::detail
+}  // namespace tinynn

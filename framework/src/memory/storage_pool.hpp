@@ -1,10 +1,11 @@
 #pragma once
 
 // Large tensor storage is recycled within a thread instead of going back to
-// malloc. glibc returns freed blocks of a few MiB to the OS, so a training
-// loop that frees its activations and gradients at the end of every step
-// page-faults the same memory back in, zeroed by the kernel, on the next one:
-// the 1024-wide MLP of bench/README.md (W4) spent a third of its time there.
+// malloc (tinynn/memory.hpp). glibc returns freed blocks of a few MiB to the
+// OS, so a training loop that frees its activations and gradients at the end
+// of every step page-faults the same memory back in, zeroed by the kernel, on
+// the next one: the 1024-wide MLP of bench/README.md (W4) spent a third of its
+// time there.
 
 #include "tinynn/tensor.hpp"
 
@@ -40,9 +41,6 @@ struct PoolContents {
     size_t bytes = 0;
 };
 PoolContents pool_contents();
-
-// Frees everything this thread's pool holds.
-void release_pool() noexcept;
 
 // While alive, take_matrix on this thread fills what it returns with NaN, so
 // a test can show that no op reads storage it has not written.
