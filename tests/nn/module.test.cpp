@@ -221,3 +221,31 @@ TEST_CASE("Sequential's layer observer sees each layer's input and output", "[nn
     CHECK_THROWS_WITH(model.forward(randn({4, 5}), [](size_t, const Tensor&, const Tensor&) {}),
                       Contains("Sequential layer 0"));
 }
+
+TEST_CASE("A module used twice is one set of parameters, saved under both names",
+          "[nn][module][state]") {
+    manual_seed(2);
+    nn::Linear shared(3, 3);
+    // Copies of a module share its parameters: layers 0 and 2 are one layer.
+    nn::Sequential model(shared, nn::Tanh(), shared);
+    const auto named = model.named_parameters();
+    REQUIRE(named.size() == 2);
+    CHECK(named[0].first == "0.weight");
+    CHECK(named[1].first == "0.bias");
+    CHECK(model.parameters().size() == 2);
+    // state_dict lists it under every name, as PyTorch's does.
+    const auto state = model.state_dict();
+    REQUIRE(state.size() == 4);
+    CHECK(state[2].first == "2.weight");
+    CHECK(state[2].second.data() == state[0].second.data());
+    CHECK_NOTHROW(model.load_state_dict(state));
+
+    // One SGD step moves the shared weight once, by the sum of both uses' gradients.
+    const Tensor x = randn({4, 3});
+    const Tensor before = model.parameters()[0].detach();
+    optim::SGD opt(model.parameters(), {.lr = 0.1f});
+    sum(model.forward(x)).backward();
+    const Tensor step = model.parameters()[0].grad().detach() * 0.1f;
+    opt.step();
+    test::check_close(model.parameters()[0], before - step);
+}

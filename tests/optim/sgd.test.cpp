@@ -110,7 +110,8 @@ TEST_CASE("SGD weight decay adds weight_decay * p to the gradient", "[optim][sgd
     check_close(p.grad().to_vector(), kGrads.back());
 }
 
-TEST_CASE("SGD momentum: the buffer starts as the gradient, then momentum * buf + grad", "[optim][sgd]") {
+TEST_CASE("SGD momentum: the buffer starts as the gradient, then momentum * buf + grad",
+          "[optim][sgd]") {
     Tensor p = param(kStart);
     SGD opt({p}, {.lr = 0.1f, .momentum = 0.9f});
     std::vector<double> want = to_double(kStart), buf(want.size());
@@ -352,6 +353,11 @@ TEST_CASE("SGD rejects parameters an optimiser cannot update", "[optim][sgd]") {
 
     CHECK_THROWS_WITH(SGD({leaf, Tensor()}, {.lr = 0.1f}),
                       Contains("parameter 1") && Contains("undefined"));
+
+    // Listed twice, it would take two steps per step.
+    Tensor other = param({3.0f});
+    CHECK_THROWS_WITH(SGD({leaf, other, leaf}, {.lr = 0.1f}),
+                      Contains("parameter 2") && Contains("same tensor as parameter 0"));
 }
 
 TEST_CASE("SGD fits y = 2x + 1 with a linear model made of raw tensors", "[optim][sgd]") {

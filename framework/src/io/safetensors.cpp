@@ -471,7 +471,7 @@ void save_safetensors(const nn::StateDict& tensors, const std::filesystem::path&
 }
 
 void save(const nn::Module& module, const std::filesystem::path& path) {
-    save_safetensors(module.named_parameters(), path);
+    save_safetensors(module.state_dict(), path);
 }
 
 nn::StateDict load_safetensors(const std::filesystem::path& path) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <typeinfo>
+#include <unordered_set>
 
 #include "tinynn/autograd.hpp"
 
@@ -46,14 +47,27 @@ void Module::add_child(std::string name, std::shared_ptr<Module> module) {
     children_.emplace_back(std::move(name), std::move(module));
 }
 
-StateDict Module::named_parameters(bool recurse) const {
+StateDict Module::every_parameter(bool recurse) const {
     StateDict out(parameters_.begin(), parameters_.end());
     if (!recurse)
         return out;
     for (const auto& [child_name, child] : children_)
-        for (auto& [name, tensor] : child->named_parameters(true))
+        for (auto& [name, tensor] : child->every_parameter(true))
             out.emplace_back(child_name + "." + name, std::move(tensor));
     return out;
+}
+
+StateDict Module::named_parameters(bool recurse) const {
+    StateDict out;
+    std::unordered_set<const void*> seen;
+    for (auto& entry : every_parameter(recurse))
+        if (seen.insert(entry.second.impl().get()).second)
+            out.push_back(std::move(entry));
+    return out;
+}
+
+StateDict Module::state_dict() const {
+    return every_parameter(true);
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) const {
@@ -75,7 +89,7 @@ void Module::train(bool on) {
 }
 
 void Module::load_state_dict(const StateDict& state, bool strict) {
-    const StateDict own = named_parameters();
+    const StateDict own = state_dict();
     auto find = [](const StateDict& dict, const std::string& name) -> const Tensor* {
         for (const auto& [key, tensor] : dict)
             if (key == name)

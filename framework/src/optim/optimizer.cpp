@@ -27,6 +27,13 @@ Optimizer::Optimizer(std::vector<Tensor> parameters) : parameters_(std::move(par
         if (!p.requires_grad())
             throw Error(which + " of shape " + format_shape(p.shape()) +
                         " does not require grad; call requires_grad_() on it first");
+        // Listed twice it would be updated twice per step (PyTorch warns that
+        // this will become an error). Module::parameters() lists each once.
+        for (size_t j = 0; j < i; ++j)
+            if (parameters_[j].impl() == p.impl())
+                throw Error(which + " of shape " + format_shape(p.shape()) +
+                            " is the same tensor as parameter " + std::to_string(j) +
+                            "; pass each parameter once");
     }
 }
 

@@ -43,6 +43,8 @@ class Module {
                                std::make_shared<std::decay_t<M>>(std::forward<M>(module)));
     }
 
+    // Each parameter once, under the first name it is reached by, as in
+    // PyTorch: a module used twice (shared weights) is optimised once.
     std::vector<Tensor> parameters(bool recurse = true) const;
     StateDict named_parameters(bool recurse = true) const;  // "child.name", recursively
     const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const {
@@ -54,13 +56,15 @@ class Module {
     void eval() { train(false); }
     bool is_training() const { return training_; }
 
-    // The parameters by dotted name (handles: they share the values).
-    StateDict state_dict() const { return named_parameters(); }
+    // The parameters by dotted name (handles: they share the values); a shared
+    // parameter under each of its names, as PyTorch's state_dict lists it.
+    StateDict state_dict() const;
     // Copies values in by name; a missing or unexpected name (when strict) or
     // a shape mismatch throws naming the tensor and both shapes.
     void load_state_dict(const StateDict& state, bool strict = true);
 
   private:
+    StateDict every_parameter(bool recurse) const;  // shared ones under each name
     void add_child(std::string name, std::shared_ptr<Module> module);
     void check_name(const std::string& name, const char* what) const;
 
