@@ -5,16 +5,16 @@
 namespace tinynn {
 
 // The storage of large tensors (64 KiB and up) is not handed back to malloc
-// when they die: each thread keeps up to 64 such blocks, 256 MiB at most, for
-// the next tensors of the same sizes, so a training loop allocates nothing
-// after its first step (glibc would unmap them and the next step would
-// page-fault them back in). A thread's blocks are freed when it ends.
+// when they die: tinynn keeps up to 64 such blocks, 256 MiB at most, for the
+// next tensors of the same sizes, so a training loop allocates nothing after
+// its first step (glibc would unmap them and the next step would page-fault
+// them back in). Thread-safe; what is kept is freed at exit.
 
-// Bytes the calling thread keeps for reuse.
+// Bytes kept for reuse.
 std::size_t cached_bytes();
 
-// Frees what the calling thread keeps, e.g. after training in a program that
-// goes on to other work.
+// Frees what is kept, e.g. after training in a program that goes on to other
+// work.
 void release_cached_memory();
 
 }  // namespace tinynn

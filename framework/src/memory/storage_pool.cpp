@@ -3,6 +3,7 @@
 #include "tinynn/memory.hpp"
 
 #include <limits>
+#include <mutex>
 #include <vector>
 
 namespace tinynn::detail {
@@ -18,6 +19,7 @@ class StoragePool {
     // allocates.
     StoragePool() { blocks_.reserve(kPooledMaxBlocks); }
 
+    // A kept block of rows * cols floats, reshaped; empty when there is none.
     Matrix take(Eigen::Index rows, Eigen::Index cols) {
         // Newest first: the block freed last is the likeliest still in cache.
         for (size_t i = blocks_.size(); i-- > 0;) {
@@ -29,7 +31,7 @@ class StoragePool {
             m.resize(rows, cols);  // same size: keeps the storage
             return m;
         }
-        return Matrix(rows, cols);
+        return Matrix();
     }
 
     void put(Matrix& m) noexcept {
@@ -61,21 +63,22 @@ class StoragePool {
     size_t bytes_ = 0;
 };
 
-// Tensors can die after this thread's pool (a static Tensor outlives the main
-// thread's thread_locals); the flag, trivially destructible, outlives both.
-thread_local bool pool_destroyed = false;
+// Tensors can die after the pool (a static Tensor outlives it at exit); the
+// flag, trivially destructible, outlives both.
+bool pool_destroyed = false;
 thread_local bool poison_taken = false;
 
-struct ThreadPool {
+struct GuardedPool {
+    std::mutex mutex;
     StoragePool pool;
-    ~ThreadPool() { pool_destroyed = true; }
+    ~GuardedPool() { pool_destroyed = true; }
 };
 
-StoragePool* this_thread_pool() noexcept {
+GuardedPool* the_pool() noexcept {
     if (pool_destroyed)
         return nullptr;
-    thread_local ThreadPool holder;
-    return &holder.pool;
+    static GuardedPool pool;
+    return &pool;
 }
 
 }  // namespace
@@ -88,24 +91,33 @@ PoisonTakenStorage::~PoisonTakenStorage() {
 }
 
 Matrix take_matrix(Eigen::Index rows, Eigen::Index cols) {
-    StoragePool* pool = rows * cols >= kPooledMinFloats ? this_thread_pool() : nullptr;
-    Matrix m = pool ? pool->take(rows, cols) : Matrix(rows, cols);
+    Matrix m;
+    if (GuardedPool* p = rows * cols >= kPooledMinFloats ? the_pool() : nullptr) {
+        const std::lock_guard lock(p->mutex);
+        m = p->pool.take(rows, cols);
+    }
+    if (m.size() != rows * cols)
+        m.resize(rows, cols);
     if (poison_taken) [[unlikely]]
         m.setConstant(std::numeric_limits<float>::quiet_NaN());
     return m;
 }
 
 void recycle(Matrix& m) noexcept {
-    StoragePool* pool = m.size() >= kPooledMinFloats ? this_thread_pool() : nullptr;
-    if (pool)
-        pool->put(m);
-    else
+    if (GuardedPool* p = m.size() >= kPooledMinFloats ? the_pool() : nullptr) {
+        const std::lock_guard lock(p->mutex);
+        p->pool.put(m);
+    } else {
         m.resize(0, 0);
+    }
 }
 
 PoolContents pool_contents() {
-    StoragePool* pool = this_thread_pool();
-    return pool ? pool->contents() : PoolContents{};
+    GuardedPool* p = the_pool();
+    if (!p)
+        return {};
+    const std::lock_guard lock(p->mutex);
+    return p->pool.contents();
 }
 
 }  // namespace tinynn::detail
@@ -117,8 +129,10 @@ std::size_t cached_bytes() {
 }
 
 void release_cached_memory() {
-    if (detail::StoragePool* pool = detail::this_thread_pool())
-        pool->clear();
+    if (detail::GuardedPool* p = detail::the_pool()) {
+        const std::lock_guard lock(p->mutex);
+        p->pool.clear();
+    }
 }
 
 }  // namespace tinynn

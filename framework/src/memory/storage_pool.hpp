@@ -1,7 +1,7 @@
 #pragma once
 
-// Large tensor storage is recycled within a thread instead of going back to
-// malloc (tinynn/memory.hpp). glibc returns freed blocks of a few MiB to the
+// Large tensor storage is recycled instead of going back to malloc
+// (tinynn/memory.hpp). glibc returns freed blocks of a few MiB to the
 // OS, so a training loop that frees its activations and gradients at the end
 // of every step page-faults the same memory back in, zeroed by the kernel, on
 // the next one: the 1024-wide MLP of bench/README.md (W4) spent a third of its
@@ -14,12 +14,16 @@ namespace tinynn::detail {
 // Smaller blocks come from glibc's own free lists, which never reach the OS.
 inline constexpr Eigen::Index kPooledMinFloats = 16 * 1024;  // 64 KiB
 // Several times the working set of a step of the models tinynn is for (W4's
-// is ~30 MiB); past either limit the oldest block is freed.
+// is ~30 MiB); past either limit the oldest block is freed. One pool for the
+// process, behind a mutex: blocks this large take far longer to fill than
+// the lock, and storage freed on another thread than the one that took it
+// (compare's workers, a tensor handed between threads) comes back to the
+// same place.
 inline constexpr size_t kPooledMaxBytes = size_t{256} << 20;
 inline constexpr size_t kPooledMaxBlocks = 64;
 
 // A rows x cols matrix with unspecified contents, in recycled storage of the
-// same number of floats when this thread holds some.
+// same number of floats when the pool holds some.
 Matrix take_matrix(Eigen::Index rows, Eigen::Index cols);
 
 // A coefficient-wise expression evaluated into take_matrix storage (a
@@ -31,11 +35,11 @@ Matrix evaluate_pooled(const Eigen::MatrixBase<Expr>& expr) {
     return m;
 }
 
-// Keeps m's storage for a later take_matrix on this thread, or frees it when
-// it is small or the pool is full; m is left empty.
+// Keeps m's storage for a later take_matrix, or frees it when it is small or
+// too large for the pool; m is left empty.
 void recycle(Matrix& m) noexcept;
 
-// What this thread's pool holds now.
+// What the pool holds now.
 struct PoolContents {
     size_t blocks = 0;
     size_t bytes = 0;
