@@ -49,7 +49,8 @@ struct Node {
 
     // Scratch of the backward walking this node, valid while `walk` is that
     // backward's number: how many of the node's consumers have yet to pass
-    // their gradient back, and the sum of those passed so far.
+    // their gradient back, and the sum of those passed so far. So two
+    // backward or grad calls must not walk one graph at the same time.
     uint64_t walk = 0;
     int waiting_for = 0;
     Matrix pending;
