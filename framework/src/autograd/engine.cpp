@@ -42,6 +42,7 @@ class Sink {
     void to_leaf(TensorImpl& leaf, Matrix& g) {
         if (capturing_) {
             offer(&leaf, g);
+            recycle(g);
         } else if (leaf.requires_grad) {
             if (!leaf.grad) {
                 leaf.grad = std::make_shared<TensorImpl>();
@@ -49,7 +50,6 @@ class Sink {
             }
             add_into(leaf.grad->data, g);
         }
-        recycle(g);
     }
 
     // A value reached by the walk: keep its gradient if grad() asked for it.
@@ -60,8 +60,7 @@ class Sink {
             if (seen_[i]) {
                 grads_[i] += g;
             } else {
-                grads_[i] = take_matrix(g.rows(), g.cols());
-                grads_[i] = g;
+                grads_[i] = evaluate_pooled(g);
                 seen_[i] = true;
             }
         }

@@ -10,7 +10,7 @@ using detail::BackwardFn;
 using detail::Index;
 using detail::make_result;
 using detail::Node;
-using detail::reduce_to;
+using detail::reduce_into;
 
 namespace {
 
@@ -42,9 +42,9 @@ Tensor broadcast_op(const Tensor& a, const Tensor& b, const char* op, Forward f,
 
 void add_backward(const Node& n, const Matrix& g, std::vector<Matrix>& grads, float sign_b) {
     if (n.needs_grad(0))
-        grads[0] = reduce_to(g, n.input(0).rows(), n.input(0).cols());
+        reduce_into(g, grads[0]);
     if (n.needs_grad(1))
-        grads[1] = reduce_to(sign_b * g, n.input(1).rows(), n.input(1).cols());
+        reduce_into(sign_b * g, grads[1]);
 }
 
 template <class Forward>
@@ -78,11 +78,9 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
             const Matrix& x = n.input(0);
             const Matrix& y = n.input(1);
             if (n.needs_grad(0))
-                grads[0] =
-                    reduce_to(g.cwiseProduct(expand(y, g.rows(), g.cols())), x.rows(), x.cols());
+                reduce_into(g.cwiseProduct(expand(y, g.rows(), g.cols())), grads[0]);
             if (n.needs_grad(1))
-                grads[1] =
-                    reduce_to(g.cwiseProduct(expand(x, g.rows(), g.cols())), y.rows(), y.cols());
+                reduce_into(g.cwiseProduct(expand(x, g.rows(), g.cols())), grads[1]);
         });
 }
 
@@ -94,11 +92,11 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
             const Matrix& y = n.input(1);
             const auto yb = expand(y, g.rows(), g.cols()).array();
             if (n.needs_grad(0))
-                grads[0] = reduce_to((g.array() / yb).matrix(), x.rows(), x.cols());
+                reduce_into((g.array() / yb).matrix(), grads[0]);
             if (n.needs_grad(1))
-                grads[1] = reduce_to(
+                reduce_into(
                     (-g.array() * expand(x, g.rows(), g.cols()).array() / (yb * yb)).matrix(),
-                    y.rows(), y.cols());
+                    grads[1]);
         });
 }
 

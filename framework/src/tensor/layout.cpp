@@ -71,14 +71,15 @@ int storage_axis(int64_t dim, int64_t rank) {
     return (rank == 2 && dim == 0) ? 0 : 1;
 }
 
-Matrix reduce_to(Matrix grad, Index rows, Index cols) {
-    if (grad.rows() == rows && grad.cols() == cols)
-        return grad;
-    if (rows == 1 && cols == 1)
-        return Matrix::Constant(1, 1, grad.sum());
-    if (rows == 1)
-        return grad.colwise().sum();
-    return grad.rowwise().sum();
+void reduce_into(const Matrix& grad, Matrix& out) {
+    if (grad.rows() == out.rows() && grad.cols() == out.cols())
+        out = grad;
+    else if (out.rows() == 1 && out.cols() == 1)
+        out(0, 0) = grad.sum();
+    else if (out.rows() == 1)
+        out = grad.colwise().sum();
+    else
+        out = grad.rowwise().sum();
 }
 
 }  // namespace detail

@@ -30,7 +30,17 @@ int64_t normalize_dim(int64_t dim, int64_t rank, const char* op);
 // last dim (across a row of storage), 0 for the first dim of a matrix.
 int storage_axis(int64_t dim, int64_t rank);
 
-// Sums a broadcast gradient back down to the storage dims of the input.
-Matrix reduce_to(Matrix grad, Index rows, Index cols);
+// Sums a broadcast gradient back down to the storage dims of the input, into
+// `out`, which arrives sized like that input's storage (as a backward's
+// grads[i] do). An input of the gradient's own shape takes it unevaluated.
+void reduce_into(const Matrix& grad, Matrix& out);
+
+template <class Expr>
+void reduce_into(const Eigen::MatrixBase<Expr>& grad, Matrix& out) {
+    if (grad.rows() == out.rows() && grad.cols() == out.cols())
+        out = grad;
+    else
+        reduce_into(Matrix(grad), out);
+}
 
 }  // namespace tinynn::detail
