@@ -89,13 +89,9 @@ for t in 1 2; do
         # Repeats interleaved, one process each, so both sides see the same
         # share of whatever else the machine is doing.
         for ((r = 0; r < repeats; ++r)); do
-            # At 2 threads tinynn gets the same passive OpenMP waiting as
-            # PyTorch's best variant: with libgomp's default spinning, products
-            # split over two threads on a busy 2-core machine fall to ~1 % of
-            # the one-thread speed (see README). tinynn's own setting
-            # (--threads) governs OpenBLAS's thread count.
-            record tinynn "${fair_blas[@]}" OMP_NUM_THREADS="$t" \
-                $([[ "$t" == 1 ]] || echo OMP_WAIT_POLICY=PASSIVE) \
+            # tinynn's threads are its own (--threads); OpenBLAS stays on
+            # the calling thread.
+            record tinynn "${fair_blas[@]}" \
                 "$bench" "$w" --threads "$t" --repeats 1 "${quick_flag[@]}"
             [[ "$have_torch" == 1 && "$w" != gemm ]] || continue
             if [[ "$t" == 1 ]]; then
@@ -135,7 +131,7 @@ time_process() {  # time_process NAME COMMAND...
 }
 echo "whole process" >&2
 for ((r = 0; r < process_runs; ++r)); do
-    time_process tinynn "${fair_blas[@]}" OMP_NUM_THREADS=1 TINYNN_NUM_THREADS=1 "$cli" train \
+    time_process tinynn "${fair_blas[@]}" TINYNN_NUM_THREADS=1 "$cli" train \
         "$root/configs/xor.yaml" --quiet --out "$tmp/out"
     if [[ "$have_torch" == 1 ]]; then
         time_process pytorch $(torch_env 1 1) "$python" "$root/bench/torch_xor_train.py" "$tmp/out"

@@ -4,18 +4,19 @@
 
 namespace tinynn {
 
-// The number of threads tinynn's matrix products (Eigen's, or OpenBLAS's with
-// TINYNN_BLAS) may use. n must be >= 1; otherwise a tinynn::Error is thrown.
-// The setting is process-wide: products on any thread follow it, except those
-// too small to gain from threads, which always run on the calling thread
-// alone. The calling thread's own OpenMP regions follow it too (OpenMP keeps
-// that setting per thread).
+// The number of threads tinynn's matrix products, linear layers and optimiser
+// steps are cut over (the caller and n - 1 threads tinynn keeps). n must be
+// >= 1; otherwise a tinynn::Error is thrown. The setting is process-wide:
+// work on any thread follows it, except work too small to gain from threads,
+// which always runs on the calling thread alone, as does work started while
+// the threads are busy with another thread's. OpenBLAS's own threads are not
+// used (each product is cut by tinynn).
 void set_num_threads(int n);
 
 // The current setting. The first call of set_num_threads or get_num_threads
 // applies TINYNN_NUM_THREADS when it is set (a positive integer; anything else
-// throws a tinynn::Error naming the variable); without it the count is
-// OpenMP's default, which follows OMP_NUM_THREADS (1 without OpenMP).
+// throws a tinynn::Error naming the variable); without it the count is the
+// number of cores (std::thread::hardware_concurrency).
 int get_num_threads();
 
 namespace detail {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "autograd/graph.hpp"
-#include "threads/product_threads.hpp"
+#include "threads/team.hpp"
 #include "tinynn/autograd.hpp"
 #include "tinynn/nn/functional.hpp"
 #include "tinynn/nn/init.hpp"
@@ -71,29 +71,69 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
         throw Error("linear: bias must have shape " + format_shape({out_features}) + ", got " +
                     format_shape(bias.shape()));
 
-    const Matrix& x = input.matrix();                        // [batch, in]
-    const Matrix& w = weight.matrix();                       // [out, in]
-    Matrix y = detail::take_matrix(x.rows(), out_features);  // [batch, out]
-    {
-        const detail::ProductThreads threads(x.rows(), out_features, in_features);
-        y.noalias() = x * w.transpose();
+    const Matrix& x = input.matrix();                             // [batch, in]
+    const Matrix& w = weight.matrix();                            // [out, in]
+    Matrix y = detail::take_matrix(x.rows(), out_features);       // [batch, out]
+    const Matrix* b = bias.defined() ? &bias.matrix() : nullptr;  // [1, out]
+    // Output features [lo, lo + y_p.cols()): y_p and w_p are the whole
+    // matrices on one thread (Eigen's small products are slower on blocks),
+    // or part p's columns of y and rows of w, the rows whose gradient the
+    // same thread computes in the backward and the optimiser updates.
+    const auto forward = [&](auto&& y_p, const auto& w_p, int64_t lo) {
+        y_p.noalias() = x * w_p.transpose();  // [batch, out_p]
+        if (b != nullptr)
+            y_p.rowwise() += b->row(0).segment(lo, y_p.cols());
+    };
+    const double work = static_cast<double>(x.rows()) * out_features * in_features;
+    const int parts = detail::parts_for(work, detail::kSerialProductWork);
+    if (parts == 1) {
+        forward(y, w, 0);
+    } else {
+        detail::run_parts(parts, [&](int p) {
+            const auto [lo, hi] = detail::part_range(out_features, p, parts);
+            forward(y.middleCols(lo, hi - lo), w.middleRows(lo, hi - lo), lo);
+        });
     }
-    if (bias.defined())
-        y.rowwise() += bias.matrix().row(0);
     Shape shape = input.shape();
     shape.back() = out_features;
 
-    detail::BackwardFn backward = [](const Node& n, const Matrix& dy, std::vector<Matrix>& grads) {
+    detail::BackwardFn backward = [parts](const Node& n, const Matrix& dy,
+                                          std::vector<Matrix>& grads) {
         const Matrix& x = n.input(0);  // [batch, in]
         const Matrix& w = n.input(1);  // [out, in]
-        // Both products do the forward's batch * out * in multiply-adds.
-        const detail::ProductThreads threads(x.rows(), w.rows(), w.cols());
-        if (n.needs_grad(0))
-            grads[0].noalias() = dy * w;  // [batch, in]
-        if (n.needs_grad(1))
-            grads[1].noalias() = dy.transpose() * x;  // [out, in]
-        if (n.inputs.size() == 3 && n.needs_grad(2))
-            grads[2] = dy.colwise().sum();  // [1, out]
+        const bool bias = n.inputs.size() == 3 && n.needs_grad(2);
+        // Part p computes the gradient of its input features (dx_p, from
+        // w_cols) and of its output features' weights and biases (dw_p, db_p,
+        // from dy_cols, as in the forward); on one thread, whole matrices.
+        const auto input_grad = [&](auto&& dx_p, const auto& w_cols) {
+            dx_p.noalias() = dy * w_cols;  // [batch, in_p]
+        };
+        const auto weight_grad = [&](auto&& dw_p, const auto& dy_cols) {
+            dw_p.noalias() = dy_cols.transpose() * x;  // [out_p, in]
+        };
+        const auto bias_grad = [&](auto&& db_p, const auto& dy_cols) {
+            db_p = dy_cols.colwise().sum();  // [1, out_p]
+        };
+        if (parts == 1) {
+            if (n.needs_grad(0))
+                input_grad(grads[0], w);
+            if (n.needs_grad(1))
+                weight_grad(grads[1], dy);
+            if (bias)
+                bias_grad(grads[2], dy);
+            return;
+        }
+        detail::run_parts(parts, [&](int p) {
+            if (n.needs_grad(0)) {
+                const auto [lo, hi] = detail::part_range(w.cols(), p, parts);
+                input_grad(grads[0].middleCols(lo, hi - lo), w.middleCols(lo, hi - lo));
+            }
+            const auto [lo, hi] = detail::part_range(w.rows(), p, parts);
+            if (n.needs_grad(1))
+                weight_grad(grads[1].middleRows(lo, hi - lo), dy.middleCols(lo, hi - lo));
+            if (bias)
+                bias_grad(grads[2].middleCols(lo, hi - lo), dy.middleCols(lo, hi - lo));
+        });
     };
     if (bias.defined())
         return detail::make_result(std::move(y), std::move(shape), "linear",

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "autograd/graph.hpp"
-#include "threads/product_threads.hpp"
+#include "threads/team.hpp"
 #include "tinynn/ops.hpp"
 
 namespace tinynn {
@@ -32,9 +32,17 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                     format_shape(b.shape()) + " cannot be multiplied (" + std::to_string(A.cols()) +
                     " != " + std::to_string(B.rows()) + ")");
     Matrix y = detail::take_matrix(A.rows(), B.cols());  // [n, m]
-    {
-        const detail::ProductThreads threads(A.rows(), B.cols(), A.cols());
+    // Part p computes columns [lo, hi) of the result; one thread, all of it
+    // (Eigen's small products are slower on blocks).
+    const double work = static_cast<double>(A.rows()) * B.cols() * A.cols();
+    const int parts = detail::parts_for(work, detail::kSerialProductWork);
+    if (parts == 1) {
         y.noalias() = A * B;
+    } else {
+        detail::run_parts(parts, [&](int p) {
+            const auto [lo, hi] = detail::part_range(B.cols(), p, parts);
+            y.middleCols(lo, hi - lo).noalias() = A * B.middleCols(lo, hi - lo);  // [n, m_p]
+        });
     }
     Shape shape;
     if (ra == 2)
@@ -44,22 +52,34 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     if (ra == 2 && rb == 1)
         y.resize(1, A.rows());  // the column [n, 1] as the vector {n}
     return make_result(std::move(y), std::move(shape), "matmul", {&a, &b},
-                       [rb](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
+                       [rb, parts](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
                            const Matrix& A = n.input(0);                    // [n, k]
                            const ConstMap B = as_right(n.input(1), rb);     // [k, m]
                            const ConstMap G(g.data(), A.rows(), B.cols());  // [n, m]
-                           // Both products do the forward's n * k * m multiply-adds.
-                           const detail::ProductThreads threads(A.rows(), B.cols(), A.cols());
-                           if (n.needs_grad(0)) {
-                               grads[0].noalias() = G * B.transpose();  // [n, k]
+                           if (n.needs_grad(1))
+                               grads[1].resize(B.rows(), B.cols());
+                           if (parts == 1) {
+                               if (n.needs_grad(0))
+                                   grads[0].noalias() = G * B.transpose();  // [n, k]
+                               if (n.needs_grad(1))
+                                   grads[1].noalias() = A.transpose() * G;  // [k, m]
+                           } else {
+                               // Part p: columns [lo, hi) of each gradient.
+                               detail::run_parts(parts, [&](int p) {
+                                   if (n.needs_grad(0)) {
+                                       const auto [lo, hi] = detail::part_range(B.rows(), p, parts);
+                                       grads[0].middleCols(lo, hi - lo).noalias() =
+                                           G * B.middleRows(lo, hi - lo).transpose();  // [n, k_p]
+                                   }
+                                   if (n.needs_grad(1)) {
+                                       const auto [lo, hi] = detail::part_range(B.cols(), p, parts);
+                                       grads[1].middleCols(lo, hi - lo).noalias() =
+                                           A.transpose() * G.middleCols(lo, hi - lo);  // [k, m_p]
+                                   }
+                               });
                            }
-                           if (n.needs_grad(1)) {
-                               Matrix& dB = grads[1];
-                               dB.resize(B.rows(), B.cols());
-                               dB.noalias() = A.transpose() * G;  // [k, m]
-                               if (rb == 1)
-                                   dB.resize(1, B.rows());
-                           }
+                           if (n.needs_grad(1) && rb == 1)
+                               grads[1].resize(1, B.rows());
                        });
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "threads/team.hpp"
 #include "tinynn/error.hpp"
 
 namespace tinynn::optim {
@@ -22,19 +23,25 @@ void require(bool ok, const char* option, float value, const char* expected) {
                     ": expected " + expected);
 }
 
-// One parameter's update; `d_p` is a lazy Eigen expression for grad (plus the
-// weight decay term), so nothing is materialised except the momentum buffer on
-// its first use. Every statement is coefficient-wise, which Eigen evaluates
-// correctly even though `d_p` reads `w` while `w` is written.
+using Flat = Eigen::Map<Eigen::ArrayXf>;
+using ConstFlat = Eigen::Map<const Eigen::ArrayXf>;
+
+// Element updates below which a step runs on the calling thread alone.
+constexpr double kSerialUpdateWork = 65536;
+
+// One stretch of one parameter's update; `d_p` is a lazy Eigen expression for
+// grad (plus the weight decay term), so nothing is materialised. Every
+// statement is coefficient-wise, which Eigen evaluates correctly even though
+// `d_p` reads `w` while `w` is written.
 template <typename Direction>
-void update(Matrix& w, Matrix& buf, const Direction& d_p, const SGDOptions& o, float keep) {
+void update(Flat w, Flat buf, const Direction& d_p, const SGDOptions& o, float keep, bool first) {
     if (o.momentum == 0.0f) {
         w -= o.lr * d_p;
         return;
     }
-    // An empty buffer means this parameter never had a grad at a step yet;
-    // PyTorch then starts the buffer at d_p itself, without dampening.
-    if (buf.size() == 0)
+    // PyTorch starts the buffer at d_p itself, without dampening, on a
+    // parameter's first step with a grad.
+    if (first)
         buf = d_p;
     else
         buf = o.momentum * buf + keep * d_p;
@@ -70,6 +77,8 @@ void SGD::step() {
     // PyTorch forms alpha = 1 - dampening in double and only then rounds it
     // to float; 1.0f - dampening could round differently.
     const float keep = static_cast<float>(1.0 - static_cast<double>(o.dampening));
+    steps_.clear();
+    double work = 0;
     for (size_t i = 0; i < parameters_.size(); ++i) {
         Tensor& p = parameters_[i];
         const Tensor grad = p.grad();
@@ -90,11 +99,29 @@ void SGD::step() {
             throw Error("SGD: parameter " + std::to_string(i) + " now has shape " +
                         format_shape(p.shape()) + " but its momentum buffer holds " +
                         std::to_string(buf.rows()) + "x" + std::to_string(buf.cols()) + " values");
-        if (o.weight_decay != 0.0f)
-            update(w, buf, g + o.weight_decay * w, o, keep);
-        else
-            update(w, buf, g, o, keep);
+        const bool first = buf.size() == 0;
+        if (o.momentum != 0.0f && first)
+            buf.resize(w.rows(), w.cols());
+        // The grad tensor is held by the parameter until the next zero_grad.
+        steps_.push_back({w.data(), g.data(), buf.data(), w.size(), first});
+        work += static_cast<double>(w.size());
     }
+    // Each part updates the same stretch of every parameter: for a weight
+    // [out, in], the rows whose gradient the same thread computed
+    // (functional::linear cuts its backward the same way).
+    const int parts = detail::parts_for(work, kSerialUpdateWork);
+    detail::run_parts(parts, [&](int part) {
+        for (const Step& s : steps_) {
+            const auto [lo, hi] = detail::part_range(s.size, part, parts);
+            const Flat w(s.weight + lo, hi - lo);
+            const Flat buf(s.buffer == nullptr ? nullptr : s.buffer + lo, hi - lo);
+            const ConstFlat g(s.grad + lo, hi - lo);
+            if (o.weight_decay != 0.0f)
+                update(w, buf, g + o.weight_decay * w, o, keep, s.first);
+            else
+                update(w, buf, g, o, keep, s.first);
+        }
+    });
 }
 
 }  // namespace tinynn::optim

@@ -1,17 +1,14 @@
 #include "tinynn/threads.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <thread>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-#include "threads/product_threads.hpp"
 #include "tinynn/error.hpp"
 
 #ifdef TINYNN_OPENBLAS
@@ -24,9 +21,6 @@ namespace {
 
 constexpr const char* kEnvName = "TINYNN_NUM_THREADS";
 
-// tinynn's own copy of the count, rather than Eigen::setNbThreads: Eigen's
-// setting is a plain global that overrides OpenMP's per-thread one, so a
-// product could not be held to one thread without racing other threads.
 std::atomic<int> num_threads{0};
 
 void check_count(int n, const std::string& what) {
@@ -36,23 +30,15 @@ void check_count(int n, const std::string& what) {
 
 void apply(int n) {
     num_threads.store(n);
-#ifdef _OPENMP
-    // The calling thread's own OpenMP regions follow the setting too.
-    omp_set_num_threads(n);
-#endif
 #ifdef TINYNN_OPENBLAS
-    // With EIGEN_USE_BLAS the products are OpenBLAS's, which threads itself
-    // (and keeps products too small to gain from it on one thread).
-    openblas_set_num_threads(n);
+    // tinynn cuts the products over its own threads (threads/team.hpp), so
+    // each OpenBLAS call stays on the thread that makes it.
+    openblas_set_num_threads(1);
 #endif
 }
 
 int default_count() {
-#ifdef _OPENMP
-    return omp_get_max_threads();  // OMP_NUM_THREADS, or the number of cores
-#else
-    return 1;
-#endif
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 // Applies the environment (or the default) once, on the first use of either
@@ -79,27 +65,6 @@ std::optional<int> num_threads_from_env() {
     if (*end != '\0' || errno == ERANGE || n < 1 || n > INT_MAX)
         throw Error(std::string(kEnvName) + " must be a positive integer, got '" + value + "'");
     return static_cast<int>(n);
-}
-
-ProductThreads::ProductThreads([[maybe_unused]] int64_t rows, [[maybe_unused]] int64_t cols,
-                               [[maybe_unused]] int64_t depth) {
-#if defined(_OPENMP) && !defined(EIGEN_USE_BLAS)
-    const double work =
-        static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(depth);
-    const int wanted = work < kSerialProductWork ? 1 : get_num_threads();
-    const int current = omp_get_max_threads();
-    if (wanted != current) {
-        omp_set_num_threads(wanted);
-        restore_ = current;
-    }
-#endif
-}
-
-ProductThreads::~ProductThreads() {
-#ifdef _OPENMP
-    if (restore_ > 0)
-        omp_set_num_threads(restore_);
-#endif
 }
 
 }  // namespace detail

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "tinynn/optim/optimizer.hpp"
@@ -30,8 +31,18 @@ class SGD : public Optimizer {
     const SGDOptions& options() const { return options_; }
 
   private:
+    // One parameter's update in a step, as flat arrays.
+    struct Step {
+        float* weight;
+        const float* grad;
+        float* buffer;  // null without momentum
+        int64_t size;
+        bool first;  // the buffer starts at this step's direction
+    };
+
     SGDOptions options_;
     std::vector<Matrix> momentum_buffers_;  // one per parameter; empty until its first step
+    std::vector<Step> steps_;               // kept to reuse its storage across steps
 };
 
 }  // namespace tinynn::optim
