@@ -1,5 +1,5 @@
 // The team that runs split jobs (threads/team.hpp): every part runs once,
-// part i on the same thread every time, jobs from inside a part or from two
+// part i on its own worker or the caller, jobs from inside a part or from two
 // threads at once complete on the calling thread, and a part's exception
 // reaches the caller. No timings.
 
@@ -27,15 +27,21 @@ TEST_CASE("Every part runs exactly once", "[threads][team]") {
     }
 }
 
-TEST_CASE("Part i runs on the same thread every time, part 0 on the caller", "[threads][team]") {
+TEST_CASE("Part 0 runs on the caller, part i on worker i or on the caller", "[threads][team]") {
+    // The caller runs a part its worker has not started in time, so which
+    // parts it runs depends on timing; no other thread ever runs them.
+    const auto caller = std::this_thread::get_id();
     std::vector<std::set<std::thread::id>> seen(3);
     for (int job = 0; job < 50; ++job)
         run_parts(3,
                   [&](int p) { seen[static_cast<size_t>(p)].insert(std::this_thread::get_id()); });
-    CHECK(seen[0] == std::set{std::this_thread::get_id()});
-    CHECK(seen[1].size() == 1);
-    CHECK(seen[2].size() == 1);
-    CHECK(seen[1] != seen[2]);
+    CHECK(seen[0] == std::set{caller});
+    for (auto& s : seen)
+        s.erase(caller);
+    CHECK(seen[1].size() <= 1);
+    CHECK(seen[2].size() <= 1);
+    if (!seen[1].empty() && !seen[2].empty())
+        CHECK(seen[1] != seen[2]);
 }
 
 TEST_CASE("A job asked for inside a part runs on that part's thread", "[threads][team]") {

@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "data/rows.hpp"
+#include "memory/storage_pool.hpp"
+#include "threads/team.hpp"
 #include "tinynn/data/dataset.hpp"
 #include "tinynn/error.hpp"
 
@@ -20,6 +22,9 @@ std::string format_number(double value) {
 
 namespace detail {
 
+// Floats below which a batch is gathered on the calling thread alone.
+constexpr double kSerialGather = 65536;
+
 Tensor gather_rows(const Tensor& t, std::span<const int64_t> indices) {
     const Matrix& m = t.matrix();
     const auto k = static_cast<int64_t>(indices.size());
@@ -29,9 +34,18 @@ Tensor gather_rows(const Tensor& t, std::span<const int64_t> indices) {
             out(0, i) = m(0, indices[i]);
         return Tensor::from_matrix(std::move(out), {k});
     }
-    Matrix out(k, m.cols());
-    for (int64_t i = 0; i < k; ++i)
-        out.row(i) = m.row(indices[i]);
+    // From the storage pool: a loader gathers a batch of the same size every
+    // step, and fresh storage cost W3 ~100 page faults a step (each ~14 us on
+    // a virtual machine) until glibc's thresholds settled, ~100 steps in.
+    Matrix out = tinynn::detail::take_matrix(k, m.cols());  // [k, features]
+    // Rows scattered over a large dataset: each thread waits on memory for
+    // its share of them.
+    const int parts = tinynn::detail::parts_for(static_cast<double>(out.size()), kSerialGather);
+    tinynn::detail::run_parts(parts, [&](int p) {
+        const auto [lo, hi] = tinynn::detail::part_range(k, p, parts, 1);
+        for (int64_t i = lo; i < hi; ++i)
+            out.row(i) = m.row(indices[i]);
+    });
     return Tensor::from_matrix(std::move(out), {k, m.cols()});
 }
 

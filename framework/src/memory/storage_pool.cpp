@@ -96,7 +96,7 @@ Matrix take_matrix(Eigen::Index rows, Eigen::Index cols) {
         const std::lock_guard lock(p->mutex);
         m = p->pool.take(rows, cols);
     }
-    if (m.size() != rows * cols)
+    if (m.rows() != rows || m.cols() != cols)
         m.resize(rows, cols);
     if (poison_taken) [[unlikely]]
         m.setConstant(std::numeric_limits<float>::quiet_NaN());
