@@ -261,6 +261,23 @@ TEST_CASE("SGD skips a parameter without grad, and leaves its momentum alone", "
     check_close(b.to_vector(), {float(b3)});
 }
 
+TEST_CASE("SGD that throws changes no parameter and starts no momentum", "[optim][sgd]") {
+    Tensor a = param({1.0f, 2.0f});
+    Tensor b = param({-3.0f, 4.0f});
+    SGD opt({a, b}, {.lr = 0.5f, .momentum = 0.9f});
+    a.set_grad(Tensor({1.0f, -1.0f}));
+    b.set_grad(Tensor({2.0f, 2.0f}));
+    b.matrix().resize(1, 3);  // b no longer matches its grad
+    CHECK_THROWS_WITH(opt.step(), Catch::Contains("parameter 1"));
+    CHECK(a.to_vector() == std::vector<float>{1.0f, 2.0f});
+    // With b whole again the next step is each parameter's first: buf = grad.
+    b.matrix().resize(1, 2);
+    b.matrix() << -3.0f, 4.0f;
+    opt.step();
+    CHECK(a.to_vector() == std::vector<float>{1.0f - 0.5f * 1.0f, 2.0f - 0.5f * -1.0f});
+    CHECK(b.to_vector() == std::vector<float>{-3.0f - 0.5f * 2.0f, 4.0f - 0.5f * 2.0f});
+}
+
 TEST_CASE("SGD zero_grad clears every grad, so a following step changes nothing", "[optim][sgd]") {
     Tensor a = param({1.0f, -2.0f});
     Tensor b = param({0.5f, 0.25f, -1.0f, 4.0f}, {2, 2});

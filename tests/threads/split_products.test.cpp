@@ -55,6 +55,13 @@ bool same_bits(const Tensor& a, const Tensor& b) {
     return a.shape() == b.shape() && a.to_vector() == b.to_vector();
 }
 
+void check_same_bits(const LinearStep& a, const LinearStep& b) {
+    CHECK(same_bits(a.y, b.y));
+    CHECK(same_bits(a.dx, b.dx));
+    CHECK(same_bits(a.dw, b.dw));
+    CHECK(same_bits(a.db, b.db));
+}
+
 }  // namespace
 
 TEST_CASE("Small products give the same bits at one and at two threads", "[threads]") {
@@ -63,10 +70,7 @@ TEST_CASE("Small products give the same bits at one and at two threads", "[threa
     const LinearStep one = linear_step(32, 64, 64);  // W2's layer
     tinynn::set_num_threads(2);
     const LinearStep two = linear_step(32, 64, 64);
-    CHECK(same_bits(one.y, two.y));
-    CHECK(same_bits(one.dx, two.dx));
-    CHECK(same_bits(one.dw, two.dw));
-    CHECK(same_bits(one.db, two.db));
+    check_same_bits(one, two);
 }
 
 TEST_CASE("Products cut over threads agree with one thread", "[threads]") {
@@ -102,10 +106,7 @@ TEST_CASE("A product cut on the team and on the calling thread alone gives the s
         if (part == 0)
             alone = linear_step(128, 300, 260);
     });
-    CHECK(same_bits(on_team.y, alone.y));
-    CHECK(same_bits(on_team.dx, alone.dx));
-    CHECK(same_bits(on_team.dw, alone.dw));
-    CHECK(same_bits(on_team.db, alone.db));
+    check_same_bits(on_team, alone);
 }
 
 TEST_CASE("An SGD step cut over threads gives the same bits as one thread", "[threads][sgd]") {

@@ -99,12 +99,20 @@ void SGD::step() {
             throw Error("SGD: parameter " + std::to_string(i) + " now has shape " +
                         format_shape(p.shape()) + " but its momentum buffer holds " +
                         std::to_string(buf.rows()) + "x" + std::to_string(buf.cols()) + " values");
-        const bool first = buf.size() == 0;
-        if (o.momentum != 0.0f && first)
-            buf.resize(w.rows(), w.cols());
         // The grad tensor is held by the parameter until the next zero_grad.
-        steps_.push_back({w.data(), g.data(), buf.data(), w.size(), first});
+        steps_.push_back({w.data(), g.data(), nullptr, w.size(), buf.size() == 0, i});
         work += static_cast<double>(w.size());
+    }
+    // Buffers are made only once every parameter has passed the checks: a
+    // step that throws leaves each one as it was, empty until a real first step.
+    if (o.momentum != 0.0f) {
+        for (Step& s : steps_) {
+            Matrix& buf = momentum_buffers_[s.index];
+            if (s.first)
+                buf.resize(parameters_[s.index].matrix().rows(),
+                           parameters_[s.index].matrix().cols());
+            s.buffer = buf.data();
+        }
     }
     // Each part updates the same stretch of every parameter: for a weight
     // [out, in], the rows whose gradient the same thread computed

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -37,7 +38,8 @@ class SGD : public Optimizer {
         const float* grad;
         float* buffer;  // null without momentum
         int64_t size;
-        bool first;  // the buffer starts at this step's direction
+        bool first;    // the buffer starts at this step's direction
+        size_t index;  // of the parameter
     };
 
     SGDOptions options_;
