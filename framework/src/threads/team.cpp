@@ -12,6 +12,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tinynn/threads.hpp"
@@ -32,7 +33,8 @@ constexpr auto kSpin = std::chrono::microseconds(300);
 class Backoff {
   public:
     void pause() {
-        if (++turns_ < kSpinTurns) {
+        if (turns_ < kSpinTurns) {
+            ++turns_;
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
@@ -95,7 +97,6 @@ class Team {
             throw;
         }
         part_ = &part;
-        error_ = nullptr;
         done_.store(0, std::memory_order_relaxed);
         caller_cpu_.store(current_cpu(), std::memory_order_relaxed);
         // Sequentially consistent, against the worker's store to sleepers_:
@@ -115,9 +116,11 @@ class Team {
         }
         for (Backoff wait; done_.load(std::memory_order_acquire) < parts;)
             wait.pause();
+        // Taken before the team is free: the next job resets it.
+        const std::exception_ptr error = std::exchange(error_, nullptr);
         busy_.store(false, std::memory_order_release);
-        if (error_)
-            std::rethrow_exception(error_);
+        if (error)
+            std::rethrow_exception(error);
         return true;
     }
 
