@@ -32,16 +32,19 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                     format_shape(b.shape()) + " cannot be multiplied (" + std::to_string(A.cols()) +
                     " != " + std::to_string(B.rows()) + ")");
     Matrix y = detail::take_matrix(A.rows(), B.cols());  // [n, m]
-    // Part p computes columns [lo, hi) of the result; one thread, all of it
-    // (Eigen's small products are slower on blocks).
+    // y_p, b_p: part p's columns of the result and of b, or the whole
+    // matrices on one thread (Eigen's small products are slower on blocks).
+    const auto product = [&](auto&& y_p, const auto& b_p) {
+        y_p.noalias() = A * b_p;  // [n, m_p]
+    };
     const double work = static_cast<double>(A.rows()) * B.cols() * A.cols();
     const int parts = detail::parts_for(work, detail::kSerialProductWork);
     if (parts == 1) {
-        y.noalias() = A * B;
+        product(y, B);
     } else {
         detail::run_parts(parts, [&](int p) {
             const auto [lo, hi] = detail::part_range(B.cols(), p, parts);
-            y.middleCols(lo, hi - lo).noalias() = A * B.middleCols(lo, hi - lo);  // [n, m_p]
+            product(y.middleCols(lo, hi - lo), B.middleCols(lo, hi - lo));
         });
     }
     Shape shape;
@@ -51,36 +54,42 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
         shape.push_back(B.cols());
     if (ra == 2 && rb == 1)
         y.resize(1, A.rows());  // the column [n, 1] as the vector {n}
-    return make_result(std::move(y), std::move(shape), "matmul", {&a, &b},
-                       [rb, parts](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
-                           const Matrix& A = n.input(0);                    // [n, k]
-                           const ConstMap B = as_right(n.input(1), rb);     // [k, m]
-                           const ConstMap G(g.data(), A.rows(), B.cols());  // [n, m]
-                           if (n.needs_grad(1))
-                               grads[1].resize(B.rows(), B.cols());
-                           if (parts == 1) {
-                               if (n.needs_grad(0))
-                                   grads[0].noalias() = G * B.transpose();  // [n, k]
-                               if (n.needs_grad(1))
-                                   grads[1].noalias() = A.transpose() * G;  // [k, m]
-                           } else {
-                               // Part p: columns [lo, hi) of each gradient.
-                               detail::run_parts(parts, [&](int p) {
-                                   if (n.needs_grad(0)) {
-                                       const auto [lo, hi] = detail::part_range(B.rows(), p, parts);
-                                       grads[0].middleCols(lo, hi - lo).noalias() =
-                                           G * B.middleRows(lo, hi - lo).transpose();  // [n, k_p]
-                                   }
-                                   if (n.needs_grad(1)) {
-                                       const auto [lo, hi] = detail::part_range(B.cols(), p, parts);
-                                       grads[1].middleCols(lo, hi - lo).noalias() =
-                                           A.transpose() * G.middleCols(lo, hi - lo);  // [k, m_p]
-                                   }
-                               });
-                           }
-                           if (n.needs_grad(1) && rb == 1)
-                               grads[1].resize(1, B.rows());
-                       });
+    return make_result(
+        std::move(y), std::move(shape), "matmul", {&a, &b},
+        [rb, parts](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
+            const Matrix& A = n.input(0);                    // [n, k]
+            const ConstMap B = as_right(n.input(1), rb);     // [k, m]
+            const ConstMap G(g.data(), A.rows(), B.cols());  // [n, m]
+            if (n.needs_grad(1))
+                grads[1].resize(B.rows(), B.cols());
+            // Part p: its columns of each gradient, from its rows of b
+            // and its columns of g; whole matrices on one thread.
+            const auto a_grad = [&](auto&& da_p, const auto& b_rows) {
+                da_p.noalias() = G * b_rows.transpose();  // [n, k_p]
+            };
+            const auto b_grad = [&](auto&& db_p, const auto& g_cols) {
+                db_p.noalias() = A.transpose() * g_cols;  // [k, m_p]
+            };
+            if (parts == 1) {
+                if (n.needs_grad(0))
+                    a_grad(grads[0], B);
+                if (n.needs_grad(1))
+                    b_grad(grads[1], G);
+            } else {
+                detail::run_parts(parts, [&](int p) {
+                    if (n.needs_grad(0)) {
+                        const auto [lo, hi] = detail::part_range(B.rows(), p, parts);
+                        a_grad(grads[0].middleCols(lo, hi - lo), B.middleRows(lo, hi - lo));
+                    }
+                    if (n.needs_grad(1)) {
+                        const auto [lo, hi] = detail::part_range(B.cols(), p, parts);
+                        b_grad(grads[1].middleCols(lo, hi - lo), G.middleCols(lo, hi - lo));
+                    }
+                });
+            }
+            if (n.needs_grad(1) && rb == 1)
+                grads[1].resize(1, B.rows());
+        });
 }
 
 }  // namespace tinynn
