@@ -4,9 +4,12 @@
 //   2. the gradient of a loss, with grad() and with backward();
 //   3. the Jacobian of softmax, row by row, with retain_graph.
 //
-// Every "name = [...]" line is checked against PyTorch's values by this
-// example's test (tests/data/oracles/modules.json), so what you read here is
-// what PyTorch prints.
+// Tensors print as PyTorch prints them, and every "name = tensor(...)" line
+// is checked by this example's test against what PyTorch prints for the same
+// computation (tests/data/oracles/print.json), so what you read here is what
+// PyTorch prints. Note how the printing switches to scientific notation when
+// the values span orders of magnitude, and shows grad_fn on values made by
+// an op that autograd recorded.
 
 #include <algorithm>
 #include <cmath>
@@ -20,14 +23,6 @@ using namespace tinynn;
 
 namespace {
 
-void show(const std::string& label, const Tensor& t) {
-    const std::vector<float> values = t.to_vector();
-    std::cout << label << " = [";
-    for (size_t i = 0; i < values.size(); ++i)
-        std::cout << (i ? ", " : "") << values[i];
-    std::cout << "]\n";
-}
-
 // Prints f(x) and f'(x) elementwise. grad() needs a scalar output, so we
 // differentiate sum(f(x)): each f(x)[i] depends on x[i] alone, so the
 // gradient of the sum is exactly the vector of derivatives f'(x[i]).
@@ -35,29 +30,27 @@ void activation(const std::string& name, Tensor (*f)(const Tensor&), const Tenso
     Tensor x = input.detach().requires_grad_();
     Tensor y = f(x);
     Tensor dy = grad(sum(y), {x})[0];
-    show(name + "(x)", y);
-    show(name + "'(x)", dy);
+    std::cout << name << "(x) = " << y << "\n";
+    std::cout << name << "'(x) = " << dy << "\n";
 }
 
 }  // namespace
 
 int main() {
-    std::cout.precision(7);  // enough digits to compare with PyTorch to 1e-5
-
     std::cout << "== 1. Activations and their derivatives ==\n";
     // Sigmoid squashes everything into (0, 1). Far from 0 it is flat: its
     // derivative is about 1.5e-5 at |x| = 11 and underflows to 0 beyond, which
     // is why deep sigmoid networks learn slowly (vanishing gradients). Note
     // sigmoid(-100) is 0, not NaN: a naive 1 / (1 + exp(100)) would overflow.
     Tensor wide = linspace(-100, 100, 10);
-    show("linspace(-100, 100, 10)", wide);
+    std::cout << "linspace(-100, 100, 10) = " << wide << "\n";
     activation("sigmoid", sigmoid, wide);
 
     // tanh is a rescaled sigmoid centred on 0, with slope 1 there: the
     // outputs a layer passes on have mean near 0, which keeps the next
     // layer's updates balanced.
     Tensor narrow = linspace(-1, 1, 10);
-    show("linspace(-1, 1, 10)", narrow);
+    std::cout << "linspace(-1, 1, 10) = " << narrow << "\n";
     activation("tanh", tanh, narrow);
 
     // ReLU's derivative is exactly 1 for x > 0 (no saturation, however large
@@ -68,7 +61,7 @@ int main() {
     // LeakyReLU keeps a small slope for x < 0 so dead units can recover. At
     // exactly 0 its derivative is the slope, as in PyTorch.
     Tensor points({-2.0f, -1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 2.0f});
-    show("points", points);
+    std::cout << "points = " << points << "\n";
     auto leaky_relu_003 = [](const Tensor& x) { return leaky_relu(x, 0.03f); };
     activation("leaky_relu", leaky_relu_003, points);
 
@@ -80,31 +73,31 @@ int main() {
     Tensor x = ones({1}).requires_grad_();
     Tensor w = full({1}, 2.0f).requires_grad_();
     Tensor loss = nn::functional::mse_loss(x * w, ones({1}));
-    show("loss", loss);
+    std::cout << "loss = " << loss << "\n";
 
     // grad() returns the gradients, like torch.autograd.grad, and leaves
     // w.grad() alone: use it when you want a derivative, not an update.
     std::vector<Tensor> g = grad(loss, {x, w});
-    show("grad x", g[0]);
-    show("grad w", g[1]);
+    std::cout << "grad x = " << g[0] << "\n";
+    std::cout << "grad w = " << g[1] << "\n";
     std::cout << "w.grad() defined after grad(): " << std::boolalpha << w.grad().defined() << "\n";
 
     // backward() is what training uses: it adds the gradient into every
     // leaf's grad(). grad() freed the graph, so we build the loss again.
     loss = nn::functional::mse_loss(x * w, ones({1}));
     loss.backward();
-    show("w.grad() after backward", w.grad());
+    std::cout << "w.grad() after backward = " << w.grad() << "\n";
 
     // A second backward adds to the first rather than replacing it. That is
     // why every training step starts with optimizer.zero_grad().
     loss = nn::functional::mse_loss(x * w, ones({1}));
     loss.backward();
-    show("w.grad() after a second backward", w.grad());
+    std::cout << "w.grad() after a second backward = " << w.grad() << "\n";
 
     std::cout << "\n== 3. The Jacobian of softmax, row by row ==\n";
     Tensor q = Tensor({0.1757f, 0.1738f, 0.9258f}).requires_grad_();
     Tensor p = softmax(q, 0);
-    show("p = softmax(q)", p);
+    std::cout << "p = softmax(q) = " << p << "\n";
 
     // grad() differentiates one scalar at a time, so row i of the Jacobian
     // is grad(p[i], {q}). Every row walks the same graph; retain_graph keeps
@@ -113,7 +106,7 @@ int main() {
     for (int64_t i = 0; i < 3; ++i) {
         const bool retain = i < 2;
         Tensor row = grad(p[i], {q}, retain)[0];
-        show("d p[" + std::to_string(i) + "] / d q", row);
+        std::cout << "d p[" << i << "] / d q = " << row << "\n";
         jacobian.push_back(row.to_vector());
     }
 

@@ -2,23 +2,29 @@
 // (issue 6): each ends with its documented exit status and one stderr line
 // that names the problem, and none touches the run already in --out.
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <tinynn/tinynn.hpp>
 
-#include "apps/config/config.hpp"
-#include "apps/train/memory.hpp"
 #include "support/cli.hpp"
+#include "support/skip.hpp"
+#include "tinynn/cli/config.hpp"
+#include "tinynn/experiment/memory.hpp"
 
 using namespace tinynn;
 using namespace tinynn::test;
@@ -64,6 +70,37 @@ bool one_line(const std::string& s) {
     return !s.empty() && s.back() == '\n' && s.find('\n') == s.size() - 1;
 }
 
+// A control byte before the line's end: user text that reached stderr raw.
+bool raw_control_bytes(const std::string& s) {
+    return std::any_of(s.begin(), s.end() - (s.ends_with('\n') ? 1 : 0),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+// Sets environment variables for its lifetime, then restores them: how a case
+// runs tinynn with its own environment.
+class ScopedEnv {
+  public:
+    explicit ScopedEnv(const std::vector<std::pair<std::string, std::string>>& vars) {
+        for (const auto& [name, value] : vars) {
+            const char* old = std::getenv(name.c_str());
+            saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+            setenv(name.c_str(), value.c_str(), 1);
+        }
+    }
+    ~ScopedEnv() {
+        for (const auto& [name, value] : saved_)
+            if (value)
+                setenv(name.c_str(), value->c_str(), 1);
+            else
+                unsetenv(name.c_str());
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+  private:
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
 // A directory holding the golden inputs and a finished run in run/, whose
 // files every bad input must leave byte-identical.
 class Fixture {
@@ -90,22 +127,30 @@ class Fixture {
         std::vector<std::string> mentions;
         int status = 2;
         std::string command = "train";
+        User user = User::caller;
+        std::vector<std::pair<std::string, std::string>> env = {};  // for this run only
     };
 
     void check(const std::vector<Case>& cases) const {
         for (const Case& c : cases) {
             // The options go right after CONFIG so that a case can end in a
-            // dangling "--set"; a case with its own --out is about --out.
+            // dangling "--set"; a case with its own --out is about --out
+            // (and eval writes nothing, so it has none).
             std::vector<std::string> args{c.command, c.args.at(0)};
-            if (std::find(c.args.begin(), c.args.end(), "--out") == c.args.end())
+            if (c.command != "eval" &&
+                std::find(c.args.begin(), c.args.end(), "--out") == c.args.end())
                 args.insert(args.end(), {"--out", "run"});
             if (c.command == "train")
                 args.emplace_back("--quiet");
             args.insert(args.end(), c.args.begin() + 1, c.args.end());
-            const auto r = run_tinynn(args, dir_.path());
+            const auto r = [&] {
+                const ScopedEnv env(c.env);
+                return run_tinynn(args, dir_.path(), c.user);
+            }();
             INFO(c.what << "\nstderr: " << r.err << "stdout: " << r.out);
             CHECK(r.status == c.status);
             CHECK(one_line(r.err));
+            CHECK_FALSE(raw_control_bytes(r.err));
             CHECK_THAT(r.err, Contains("tinynn: "));
             for (const auto& word : c.mentions)
                 CHECK_THAT(r.err, Contains(word));
@@ -136,8 +181,9 @@ std::string xor_with(const std::string& from, const std::string& to) {
 
 // The memory estimate of xor.yaml with `overrides`, in MiB.
 double xor_estimate_mib(const Fixture& f, const std::vector<std::string>& overrides = {}) {
-    const app::Config config = app::load_config(f.path() / "xor.yaml", overrides);
-    return app::estimate_memory(config, app::synthetic_shape(config.data)).total() / (1024 * 1024);
+    const experiment::Config config = cli::load_config(f.path() / "xor.yaml", overrides);
+    return experiment::estimate_memory(config, experiment::synthetic_shape(config.data)).total() /
+           (1024 * 1024);
 }
 
 }  // namespace
@@ -342,14 +388,24 @@ TEST_CASE("Unreadable, empty and malformed config files get one line", "[cli][ba
         {"a directory", {"dir.yaml"}, {"dir.yaml", "directory"}},
         {"missing file", {"missing.yaml"}, {"missing.yaml", "no such file"}},
     });
+}
 
-    if (geteuid() == 0) {
-        WARN("skipped the unreadable-config case: root reads any file");
-    } else {
-        f.write("secret.yaml", kXor);
-        fs::permissions(f.path() / "secret.yaml", fs::perms::none);
-        f.check({{"unreadable file", {"secret.yaml"}, {"secret.yaml", "ermission denied"}}});
+TEST_CASE("An unreadable config file gets one line", "[cli][bad_input]") {
+    if (const std::string why = unprivileged_unavailable(); !why.empty()) {
+        skip_test(why);
+        return;
     }
+    Fixture f;
+    // Run as nobody when the tests run as root, who must reach the directory.
+    fs::permissions(f.path(), fs::perms::others_exec, fs::perm_options::add);
+    f.write("secret.yaml", kXor);
+    fs::permissions(f.path() / "secret.yaml", fs::perms::none);
+    f.check({{"unreadable file",
+              {"secret.yaml"},
+              {"secret.yaml", "ermission denied"},
+              2,
+              "train",
+              User::unprivileged}});
 }
 
 TEST_CASE("Bad CSV data names the file, line and column", "[cli][bad_input]") {
@@ -493,15 +549,30 @@ TEST_CASE("An output directory that cannot be written fails in one line", "[cli]
         {"output below a file", {"xor.yaml", "--out", "occupied/run"}, {"occupied/run"}, 1},
     });
     CHECK(read_file(f.path() / "occupied") == "a regular file where the run directory should go\n");
+}
 
-    if (geteuid() == 0) {
-        WARN("skipped the read-only output directory case: root writes anywhere");
+TEST_CASE("A read-only output directory fails in one line", "[cli][bad_input]") {
+    if (const std::string why = unprivileged_unavailable(); !why.empty()) {
+        skip_test(why);
         return;
     }
-    fs::create_directory(f.path() / "locked");
-    fs::permissions(f.path() / "locked", fs::perms::owner_read | fs::perms::owner_exec);
-    f.check({{"read-only directory", {"xor.yaml", "--out", "locked"}, {"locked"}, 1}});
-    fs::permissions(f.path() / "locked", fs::perms::owner_all);
+    Fixture f;
+    // Run as nobody when the tests run as root, who must reach the config.
+    fs::permissions(f.path(), fs::perms::others_exec, fs::perm_options::add);
+    fs::permissions(f.path() / "xor.yaml", fs::perms::others_read, fs::perm_options::add);
+    const fs::path locked = f.path() / "locked";
+    fs::create_directory(locked);
+    using fs::perms;
+    fs::permissions(locked, perms::owner_read | perms::owner_exec | perms::group_read |
+                                perms::group_exec | perms::others_read | perms::others_exec);
+    f.check({{"read-only directory",
+              {"xor.yaml", "--out", "locked"},
+              {"locked", "ermission denied"},
+              1,
+              "train",
+              User::unprivileged}});
+    CHECK(fs::is_empty(locked));
+    fs::permissions(locked, perms::owner_all);
 }
 
 TEST_CASE("Bad input to compare gets one line and leaves the previous run intact",
@@ -543,9 +614,17 @@ TEST_CASE("Bad input to compare gets one line and leaves the previous run intact
 TEST_CASE("compare refuses more parallel runs than limits.memory_mb holds",
           "[cli][bad_input][compare]") {
     Fixture f;
-    const double mib = xor_estimate_mib(f);
+    // Between what one run at a time and two at once need, what compare
+    // keeps of their results and its summary included.
+    const experiment::Config config = cli::load_config(f.path() / "xor.yaml");
+    const auto need = [&](int64_t runs) {
+        return experiment::estimate_compare_memory(config, experiment::synthetic_shape(config.data),
+                                                   runs)
+                   .total() /
+               (1024 * 1024);
+    };
     std::ostringstream set;
-    set << "limits.memory_mb=" << std::setprecision(17) << mib * 1.5;
+    set << "limits.memory_mb=" << std::setprecision(17) << (need(1) + need(2)) / 2;
     f.check({{"two runs over the limit",
               {"xor.yaml", "--jobs", "2", "--set", set.str()},
               {"limits.memory_mb: 2 runs at once (--jobs)", "lower --jobs to 1"},
@@ -556,4 +635,211 @@ TEST_CASE("compare refuses more parallel runs than limits.memory_mb holds",
                                 f.path());
     INFO(one.err);
     CHECK(one.status == 0);
+}
+
+TEST_CASE("A bad TINYNN_NUM_THREADS is refused before anything is written", "[cli][bad_input]") {
+    Fixture f;
+    std::vector<Fixture::Case> cases;
+    const std::vector<std::pair<std::string, std::string>> values{
+        {"0", "'0'"},     {"-3", "'-3'"}, {"99999999", "'99999999'"},
+        {"abc", "'abc'"}, {"", "''"},     {"4\x1b[2J\x07", "'4\\x1b[2J\\x07'"}};
+    for (const auto& [value, shown] : values)
+        for (const std::string command : {"train", "compare"})
+            cases.push_back({command + " with TINYNN_NUM_THREADS=" + value,
+                             {"xor.yaml", "--out", "fresh"},
+                             {"TINYNN_NUM_THREADS must be a whole number", "1 to 1024", shown},
+                             2,
+                             command,
+                             User::caller,
+                             {{"TINYNN_NUM_THREADS", value}}});
+    // --threads wins over the variable, but a bad one is still refused.
+    cases.push_back({"--threads 2 with TINYNN_NUM_THREADS=0",
+                     {"xor.yaml", "--out", "fresh", "--threads", "2"},
+                     {"TINYNN_NUM_THREADS", "'0'"},
+                     2,
+                     "train",
+                     User::caller,
+                     {{"TINYNN_NUM_THREADS", "0"}}});
+    cases.push_back({"eval with TINYNN_NUM_THREADS=99999999",
+                     {"golden.yaml", "--weights", "run/model.safetensors"},
+                     {"TINYNN_NUM_THREADS", "'99999999'"},
+                     2,
+                     "eval",
+                     User::caller,
+                     {{"TINYNN_NUM_THREADS", "99999999"}}});
+    f.check(cases);
+    CHECK_FALSE(fs::exists(f.path() / "fresh"));
+
+    // A good value still runs.
+    const ScopedEnv env(
+        std::vector<std::pair<std::string, std::string>>{{"TINYNN_NUM_THREADS", "1024"}});
+    const auto r = run_tinynn({"train", "xor.yaml", "--out", "fresh", "--quiet"}, f.path());
+    INFO(r.err);
+    CHECK(r.status == 0);
+}
+
+TEST_CASE("A FIFO or a device as data.path is refused without waiting on it", "[cli][bad_input]") {
+    Fixture f;
+    REQUIRE(::mkfifo((f.path() / "fifo.csv").c_str(), 0600) == 0);
+    f.write("fifo.yaml", csv_config("fifo.csv"));
+    f.write("zero.yaml", csv_config("/dev/zero"));
+    // No writer ever opens the FIFO: a reader that waited for one would hang.
+    const auto start = std::chrono::steady_clock::now();
+    f.check({
+        {"a FIFO", {"fifo.yaml"}, {"fifo.yaml", "fifo.csv", "not a regular file"}},
+        {"a FIFO in compare", {"fifo.yaml"}, {"fifo.csv", "not a regular file"}, 2, "compare"},
+        {"/dev/zero", {"zero.yaml"}, {"zero.yaml", "/dev/zero", "not a regular file"}},
+    });
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
+}
+
+TEST_CASE("A weights file for another model is refused from its header, whatever its size",
+          "[cli][bad_input]") {
+    Fixture f;
+    // The golden model's names, its first weight [2^28, 2] instead of [8, 2]:
+    // 2 GiB of data, sparse (ftruncate), each range consistent with its shape.
+    constexpr uint64_t kBig = (uint64_t{1} << 28) * 2 * 4;
+    const auto entry = [](const std::string& name, const std::string& shape, uint64_t begin,
+                          uint64_t bytes) {
+        return "\"" + name + "\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":[" +
+               std::to_string(begin) + "," + std::to_string(begin + bytes) + "]}";
+    };
+    // Appended piecewise: GCC 12 misreports "{" + a temporary (-Wrestrict).
+    std::string header = "{";
+    header += entry("0.weight", "[268435456,2]", 0, kBig) + ",";
+    header += entry("0.bias", "[8]", kBig, 32) + ",";
+    header += entry("2.weight", "[3,8]", kBig + 32, 96) + ",";
+    header += entry("2.bias", "[3]", kBig + 128, 12) + "}";
+    std::string prefix;
+    for (int i = 0; i < 8; ++i)
+        prefix.push_back(static_cast<char>((header.size() >> (8 * i)) & 0xff));
+    f.write("big.safetensors", prefix + header);
+    REQUIRE(::truncate((f.path() / "big.safetensors").c_str(),
+                       static_cast<off_t>(8 + header.size() + kBig + 140)) == 0);
+    f.check({
+        {"init_from under limits.memory_mb: 5",
+         {"golden.yaml", "--set", "model.init_from=big.safetensors", "--set", "limits.memory_mb=5"},
+         {"big.safetensors", "0.weight", "[268435456, 2]", "[8, 2]"}},
+        {"eval --weights",
+         {"golden.yaml", "--weights", "big.safetensors", "--set", "limits.memory_mb=5"},
+         {"big.safetensors", "0.weight", "[268435456, 2]", "[8, 2]"},
+         2,
+         "eval"},
+    });
+    // The peak of every tinynn this process ran, these two included.
+    rusage children{};
+    REQUIRE(::getrusage(RUSAGE_CHILDREN, &children) == 0);
+    CHECK(children.ru_maxrss < 256 * 1024);  // KiB
+}
+
+TEST_CASE("User text in data and weights errors reaches stderr escaped and bounded",
+          "[cli][bad_input]") {
+    Fixture f;
+    f.write("escape.csv",
+            "x\x1b[31m1,x\x07"
+            "2,label\n1,abc,0\n");
+    f.write("escape.yaml", csv_config("escape.csv"));
+    f.write("species.yaml",
+            csv_config("escape.csv")
+                .replace(csv_config("escape.csv").find("target: label"), 13, "target: species"));
+    f.write("newline.yaml", csv_config("golden.csv")
+                                .replace(csv_config("golden.csv").find("target: label"), 13,
+                                         "target: \"a\\nb\\e[2J\""));
+    f.write("path.yaml", csv_config("\"bad\\e[2J\\a.csv\""));
+    f.write("huge_name.csv", std::string(20'000'000, 'n') + ",label\n1,0\n");
+    f.write("huge_name.yaml", csv_config("huge_name.csv"));
+    std::string wide;
+    for (int j = 0; j < 20'000; ++j)
+        wide += "a_column_name_of_some_length_" + std::to_string(j) + ",";
+    f.write("wide.csv", wide + "last\n");
+    f.write("wide.yaml", csv_config("wide.csv"));
+    save_safetensors({{"0.weight", zeros({8, 2})},
+                      {"0.bias", zeros({8})},
+                      {"2.weight", zeros({3, 8})},
+                      {"2.bias\x1b]0;owned\x07", zeros({3})}},
+                     f.path() / "names.safetensors");
+    const auto with = [](const std::string& file) {
+        return std::vector<std::string>{"golden.yaml", "--set", "model.init_from=" + file};
+    };
+    f.check({
+        {"a column name with ESC and BEL", {"escape.yaml"}, {"column 2 (x\\x072)"}},
+        {"columns listed", {"species.yaml"}, {"x\\x1b[31m1, x\\x072, label"}},
+        {"a target with a newline", {"newline.yaml"}, {"'a\\nb\\x1b[2J'"}},
+        {"a data.path with ESC and BEL", {"path.yaml"}, {"bad\\x1b[2J\\x07.csv", "no such file"}},
+        {"a 20 MB header name", {"huge_name.yaml"}, {"huge_name.csv: line 1", "1 MiB"}},
+        {"20,000 header names", {"wide.yaml"}, {"wide.csv", "... (20001 columns)"}},
+        {"a tensor name with an escape sequence",
+         with("names.safetensors"),
+         {"names.safetensors", "2.bias\\x1b]0;owned\\x07"}},
+    });
+    for (const char* config : {"huge_name.yaml", "wide.yaml"}) {
+        const auto r = run_tinynn({"train", config, "--out", "run", "--quiet"}, f.path());
+        INFO(config << ": " << r.err.substr(0, 300));
+        CHECK(r.err.size() < 2000);
+    }
+}
+
+TEST_CASE("A run name that cannot name its directory is refused at config load",
+          "[cli][bad_input]") {
+    Fixture f;
+    // 238 bytes: the staging directory ".<name>.staging.<pid>" beside the
+    // run directory then still fits in NAME_MAX (255) with a 7-digit PID.
+    const std::string longest(238, 'n');
+    f.write("long.yaml",
+            "name: " + std::string(300, 'n') + "\n" + kXor.substr(kXor.find('\n') + 1));
+    f.write(std::string(250, 's') + ".yaml", kXor.substr(kXor.find('\n') + 1));
+    f.write("a.yaml", kXor);
+    f.write("report.yaml", xor_with("name: bad", "name: report.html"));
+    const std::string c = "compare";
+    f.check({
+        {"a 300-byte name",
+         {"long.yaml"},
+         {"long.yaml:1:7", "name: expected a name without '/'", "at most 238 bytes", "(300 bytes)"},
+         2},
+        {"a 239-byte name by --set",
+         {"xor.yaml", "--set", "name=" + longest + "n"},
+         {"--set name=", "at most 238 bytes", "(239 bytes)"},
+         2},
+        {"a 250-byte file stem",
+         {std::string(250, 's') + ".yaml"},
+         {"name: the config file's stem", "(250 bytes)", "set name"},
+         2},
+        {"a 300-byte name to compare", {"long.yaml"}, {"long.yaml:1:7", "at most 238"}, 2, c},
+        {"an experiment named report.html beside another",
+         {"a.yaml", "report.yaml"},
+         {"report.yaml: name 'report.html' is the name of the report over all the experiments"},
+         2,
+         c},
+    });
+    CHECK_FALSE(fs::exists(f.path() / "runs"));
+
+    // The longest name trains into runs/<name>, beside its lock file.
+    const auto r =
+        run_tinynn({"train", "xor.yaml", "--quiet", "--set", "name=" + longest}, f.path());
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(fs::exists(f.path() / "runs" / longest / "model.safetensors"));
+}
+
+TEST_CASE("compare refuses a clash in its output directory before training", "[cli][bad_input]") {
+    Fixture f;
+    f.write("a.yaml", kXor);
+    f.write("report.yaml", xor_with("name: bad", "name: report.html"));
+    f.write("long_a.yaml", xor_with("name: bad", "name: " + std::string(200, 'a')));
+    f.write("long_b.yaml", xor_with("name: bad", "name: " + std::string(200, 'b')));
+    // Without --out the directory is runs/<name>+<name>: over NAME_MAX here.
+    const auto joined = run_tinynn({"compare", "long_a.yaml", "long_b.yaml"}, f.path());
+    INFO(joined.err);
+    CHECK(joined.status == 2);
+    CHECK(one_line(joined.err));
+    CHECK_THAT(joined.err, Contains("401 bytes, more than the 255 a directory name may have; "
+                                    "give --out"));
+    // One experiment alone writes into the output directory itself: no clash.
+    const auto alone = run_tinynn({"compare", "report.yaml", "--out", "alone", "--set",
+                                   "compare.seeds=[1]", "--set", "compare.activations=[relu]"},
+                                  f.path());
+    INFO(alone.err);
+    CHECK(alone.status == 0);
+    CHECK(fs::is_regular_file(f.path() / "alone/report.html"));
+    CHECK_FALSE(fs::exists(f.path() / "runs"));
 }

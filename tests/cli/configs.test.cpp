@@ -47,7 +47,7 @@ TEST_CASE("Each shipped config converges as configs/README.md states", "[cli][co
             REQUIRE(row.size() >= 3);
             CHECK(row[2] <= e.max_test_loss);
             if (e.min_accuracy >= 0) {
-                REQUIRE(row.size() == 4);
+                REQUIRE(row.size() == 5);  // epoch,train_loss,test_loss,test_accuracy,lr
                 CHECK(row[3] >= e.min_accuracy);
             }
         }

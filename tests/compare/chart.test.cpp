@@ -1,4 +1,4 @@
-#include "apps/compare/chart.hpp"
+#include "tinynn/experiment/chart.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -15,14 +15,14 @@
 #include "tinynn/error.hpp"
 
 using Catch::Matchers::Contains;
-using tinynn::app::chart::Axis;
-using tinynn::app::chart::class_maps;
-using tinynn::app::chart::ClassMap;
-using tinynn::app::chart::line_charts;
-using tinynn::app::chart::LineChart;
-using tinynn::app::chart::palette;
-using tinynn::app::chart::Point;
-using tinynn::app::chart::Series;
+using tinynn::experiment::chart::Axis;
+using tinynn::experiment::chart::class_maps;
+using tinynn::experiment::chart::ClassMap;
+using tinynn::experiment::chart::line_charts;
+using tinynn::experiment::chart::LineChart;
+using tinynn::experiment::chart::palette;
+using tinynn::experiment::chart::Point;
+using tinynn::experiment::chart::Series;
 using tinynn::test::count_attribute;
 using tinynn::test::xml_error;
 

@@ -1,21 +1,26 @@
 // `tinynn compare` run as a user runs it, on a config small enough for a test.
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
 
 #include <catch2/catch.hpp>
 
-#include "apps/compare/runs.hpp"
-#include "apps/config/config.hpp"
 #include "support/cli.hpp"
+#include "support/skip.hpp"
 #include "support/xml_check.hpp"
+#include "tinynn/experiment/config.hpp"
+#include "tinynn/experiment/runs.hpp"
 
 using namespace tinynn;
 using namespace tinynn::test;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
+namespace app = tinynn::experiment;
 
 namespace {
 
@@ -59,10 +64,16 @@ struct TinyCompare {
 };
 
 // Debian's Chromium, or empty when it is not installed.
+// Chromium on the PATH (Debian's package installs /usr/bin/chromium), or empty.
 std::string find_chromium() {
-    for (const char* path : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
-        if (fs::exists(path))
-            return path;
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path ? path : "");
+    for (std::string dir; std::getline(dirs, dir, ':');)
+        for (const char* name : {"chromium", "chromium-browser"}) {
+            const fs::path program = fs::path(dir) / name;
+            if (!dir.empty() && access(program.c_str(), X_OK) == 0)
+                return program.string();
+        }
     return "";
 }
 
@@ -111,7 +122,7 @@ TEST_CASE("compare.csv holds one row per run and epoch with the diagnostics", "[
     const auto lines = lines_of(read_file(run.out / "compare.csv"));
     REQUIRE(lines.size() == 1 + 4 * 2 * 5);
     CHECK(lines[0] ==
-          "activation,seed,epoch,train_loss,test_loss,test_accuracy,grad_norm.0.weight,"
+          "activation,seed,epoch,train_loss,test_loss,test_accuracy,lr,grad_norm.0.weight,"
           "grad_norm.2.weight,grad_norm.4.weight,dead_fraction.1,saturated_fraction.1,"
           "activation_mean.1,dead_fraction.3,saturated_fraction.3,activation_mean.3,"
           "dead_fraction,saturated_fraction");
@@ -119,9 +130,9 @@ TEST_CASE("compare.csv holds one row per run and epoch with the diagnostics", "[
     CHECK(lines[6].starts_with("sigmoid,2,1,"));
     CHECK(lines[40].starts_with("leaky_relu,2,5,"));
     // relu rows have a dead fraction and no saturation; tanh rows the reverse.
-    const std::regex relu_row(R"(relu,1,1,([^,]+,){6}[0-9.e-]+,,[-0-9.e]+,[0-9.e-]+,,.*)");
+    const std::regex relu_row(R"(relu,1,1,([^,]+,){7}[0-9.e-]+,,[-0-9.e]+,[0-9.e-]+,,.*)");
     CHECK(std::regex_match(lines[21], relu_row));
-    const std::regex tanh_row(R"(tanh,1,1,([^,]+,){6},[0-9.e-]+,[-0-9.e]+,,[0-9.e-]+,.*)");
+    const std::regex tanh_row(R"(tanh,1,1,([^,]+,){7},[0-9.e-]+,[-0-9.e]+,,[0-9.e-]+,.*)");
     CHECK(std::regex_match(lines[11], tanh_row));
 }
 
@@ -135,7 +146,9 @@ TEST_CASE("compare results do not depend on --jobs", "[compare][cli]") {
 }
 
 TEST_CASE("a compare run equals tinynn train with that activation and seed", "[compare][cli]") {
-    TinyCompare run;
+    // A run's seed draws its initial weights and shuffling, the config's seed
+    // the data: they are one training when the two are equal.
+    TinyCompare run({"--set", "seed=2"});
     REQUIRE(run.result.status == 0);
     const CliResult train =
         run_tinynn({"train", "tiny.yaml", "--out", "single", "--quiet", "--set", "seed=2", "--set",
@@ -201,7 +214,7 @@ TEST_CASE("the summary names every activation and the target", "[compare][cli]")
 TEST_CASE("report.html renders every picture in headless Chromium", "[compare][browser]") {
     const std::string chromium = find_chromium();
     if (chromium.empty()) {
-        WARN("skipped: Debian's chromium is not installed (apt-get install chromium)");
+        skip_test("no chromium on the PATH (apt-get install chromium)");
         return;
     }
     TinyCompare run;
@@ -225,20 +238,19 @@ TEST_CASE("report.html renders every picture in headless Chromium", "[compare][b
 }
 
 TEST_CASE("compare varies the hidden activations of a layer list only", "[compare]") {
-    const auto layer = [](std::string type) {
-        app::LayerConfig l;
-        l.type = std::move(type);
-        return l;
-    };
     app::Config base;
-    base.model.layers = {layer("linear"), layer("tanh"), layer("linear"), layer("sigmoid")};
-    base.model.negative_slope = 0.2;
-    const app::Config c = app::run_config(base, {"leaky_relu", 9});
-    CHECK(c.seed == 9);
+    base.model.layers = {
+        models::linear_layer(2, 4), models::activation_layer({.kind = nn::Activation::tanh}),
+        models::linear_layer(4, 1), models::activation_layer({.kind = nn::Activation::sigmoid})};
+    base.model.layers_given = true;
+    base.model.activation.negative_slope = 0.2f;
+    const app::Config c = app::run_config(base, {nn::Activation::leaky_relu, 9});
+    CHECK(c.seed == base.seed);  // the data's seed stays
+    CHECK(c.run_seed == 9u);
     CHECK(c.training.diagnostics);
-    CHECK(c.model.layers[1].type == "leaky_relu");
-    CHECK(c.model.layers[1].negative_slope == 0.2);
-    CHECK(c.model.layers[3].type == "sigmoid");  // the output stays
+    CHECK(c.model.layers[1].activation.kind == nn::Activation::leaky_relu);
+    CHECK(c.model.layers[1].activation.negative_slope == 0.2f);
+    CHECK(c.model.layers[3].activation.kind == nn::Activation::sigmoid);  // the output stays
 }
 
 TEST_CASE("compare refuses bad input with exit 2 and one line", "[compare][cli]") {

@@ -5,11 +5,11 @@
 #include <catch2/catch.hpp>
 #include <tinynn/tinynn.hpp>
 
-#include "apps/train/diagnostics.hpp"
 #include "support/approx.hpp"
+#include "tinynn/experiment/diagnostics.hpp"
 
 using namespace tinynn;
-using namespace tinynn::app;
+using namespace tinynn::experiment;
 using namespace tinynn::test;
 
 namespace {
@@ -32,9 +32,29 @@ nn::Sequential tiny_model(std::shared_ptr<nn::Module> hidden, bool sigmoid_outpu
     return model;
 }
 
+// The Diagnostics callback driven by hand, as fit() drives it.
+class Watch {
+  public:
+    explicit Watch(nn::Module& model) : model_(model) { diagnostics_.on_train_begin(model); }
+    ~Watch() { diagnostics_.on_train_end(model_, {}); }
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+    Tensor forward(const Tensor& x) {
+        diagnostics_.on_batch_begin(state_);
+        return model_(x);
+    }
+    void after_backward() { diagnostics_.on_after_backward(model_, state_); }
+    EpochDiagnostics finish_epoch() { return diagnostics_.finish_epoch(); }
+
+  private:
+    nn::Module& model_;
+    Diagnostics diagnostics_;
+    TrainState state_;
+};
+
 // One training step's forward and backward with MSE against `y`.
 EpochDiagnostics one_step(nn::Sequential& model, const Tensor& x, const Tensor& y) {
-    DiagnosticsRecorder recorder(model);
+    Watch recorder(model);
     model.zero_grad();
     nn::functional::mse_loss(recorder.forward(x), y).backward();
     recorder.after_backward();
@@ -61,8 +81,8 @@ TEST_CASE("ReLU diagnostics match a hand computation", "[compare][diagnostics]")
 
     REQUIRE(d.activations.size() == 1);
     const ActivationStats& a = d.activations[0];
-    CHECK(a.layer == 1);
-    CHECK(a.kind == "relu");
+    CHECK(a.layer == "1");
+    CHECK(a.kind == nn::Activation::relu);
     CHECK(a.units == 3);
     CHECK(close(*a.dead_fraction, 1.0 / 3));
     CHECK_FALSE(a.saturated_fraction);
@@ -106,18 +126,18 @@ TEST_CASE("tanh and sigmoid saturation use the documented margin", "[compare][di
 
 TEST_CASE("an output activation is not a hidden unit", "[compare][diagnostics]") {
     auto model = tiny_model(std::make_shared<nn::ReLU>(), /*sigmoid_output=*/true);
-    DiagnosticsRecorder recorder(model);
+    Watch recorder(model);
     const Tensor x = Tensor({1.f, 2.f, 3.f, -1.f}).reshape({2, 2});
     check_close(recorder.forward(x), model(x));
     const EpochDiagnostics d = recorder.finish_epoch();
     REQUIRE(d.activations.size() == 1);
-    CHECK(d.activations[0].layer == 1);
+    CHECK(d.activations[0].layer == "1");
 }
 
 TEST_CASE("diagnostics average gradient norms over the epoch and reset after it",
           "[compare][diagnostics]") {
     auto model = tiny_model(std::make_shared<nn::ReLU>());
-    DiagnosticsRecorder recorder(model);
+    Watch recorder(model);
     const Tensor y = Tensor({1.f, 2.f}).reshape({2, 1});
     // The first batch as above; in the second only unit 3 is positive.
     for (const Tensor& x : {Tensor({1.f, 2.f, 3.f, -1.f}).reshape({2, 2}),
@@ -142,4 +162,52 @@ TEST_CASE("diagnostics average gradient norms over the epoch and reset after it"
     d = recorder.finish_epoch();
     CHECK(close(d.grad_norms[0].norm, std::sqrt(54.0)));
     CHECK(close(*d.dead_fraction, 1.0 / 3));
+}
+
+namespace {
+
+// A model of its own (SPEC §6's residual block): one activation module used
+// twice, Linears under their own names.
+class Block : public nn::Module {
+  public:
+    Block()
+        : in_(register_module("in", std::make_shared<nn::Linear>(2, 3))),
+          out_(register_module("out", std::make_shared<nn::Linear>(3, 1))),
+          act_(register_module("act", std::make_shared<nn::ReLU>())) {}
+    Tensor forward(const Tensor& x) override {
+        const Tensor h = (*act_)((*in_)(x));  // [batch, 3]
+        return (*out_)(h + (*act_)(h));       // [batch, 1]
+    }
+
+  private:
+    std::shared_ptr<nn::Linear> in_, out_;
+    std::shared_ptr<nn::Module> act_;
+};
+
+}  // namespace
+
+TEST_CASE("diagnostics watch any module through its forward hooks", "[compare][diagnostics]") {
+    manual_seed(4);
+    Block model;
+    Watch watch(model);
+    const Tensor x = randn({5, 2});
+    model.zero_grad();
+    nn::functional::mse_loss(watch.forward(x), zeros({5, 1})).backward();
+    watch.after_backward();
+    // A forward outside a training batch (evaluation) is not counted.
+    model(randn({7, 2}));
+    const EpochDiagnostics d = watch.finish_epoch();
+    REQUIRE(d.grad_norms.size() == 2);
+    CHECK(d.grad_norms[0].name == "in.weight");
+    CHECK(d.grad_norms[1].name == "out.weight");
+    CHECK(d.grad_norms[0].norm > 0);
+    REQUIRE(d.activations.size() == 1);
+    CHECK(d.activations[0].layer == "act");
+    CHECK(d.activations[0].kind == nn::Activation::relu);
+    CHECK(d.activations[0].units == 3);
+    // Both calls of the shared activation count: 2 x 5 samples x 3 units.
+    const nn::StateDict params = model.named_parameters();  // in.weight, in.bias, ...
+    const Tensor h = relu(nn::functional::linear(x, params[0].second, params[1].second));
+    const double mean_one = static_cast<double>(h.matrix().cast<double>().mean());
+    CHECK(close(d.activations[0].mean, mean_one));  // relu(relu(h)) = relu(h)
 }

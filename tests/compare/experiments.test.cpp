@@ -5,20 +5,23 @@
 
 #include <catch2/catch.hpp>
 
-#include "apps/compare/runs.hpp"
-#include "apps/compare/summary.hpp"
+#include "summary.hpp"
 #include "support/cli.hpp"
+#include "tinynn/cli/config.hpp"
+#include "tinynn/experiment/runs.hpp"
 
 using namespace tinynn;
-using namespace tinynn::app;
+using namespace tinynn::experiment;
 using namespace tinynn::test;
 
 namespace {
 
 std::map<std::string, ActivationSummary> run_experiment(const std::string& name) {
-    const Config config = load_config(repo_path("configs/compare/" + name + ".yaml"));
+    const Config config = cli::load_config(repo_path("configs/compare/" + name + ".yaml"));
+    CompareSummary runs;
+    run_compare(config, {.jobs = 2, .on_run_in_order = [&](const RunOutcome& r) { runs.add(r); }});
     std::map<std::string, ActivationSummary> by_name;
-    for (ActivationSummary& s : summarize(run_compare(config, {.jobs = 2})))
+    for (ActivationSummary& s : runs.summaries())
         by_name[s.activation] = s;
     REQUIRE(by_name.size() == 4);
     return by_name;

@@ -1,11 +1,13 @@
 // load_csv: the accepted forms, and every kind of bad file, whose message must
 // point at the file, line and column.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -148,6 +150,18 @@ TEST_CASE("a missing CSV file or a directory is named", "[data][csv]") {
         Contains(fs::temp_directory_path().string()) && Contains("directory"));
 }
 
+TEST_CASE("a FIFO or a device as the CSV file is refused without reading it", "[data][csv]") {
+    const TempCsv placeholder("fifo.csv", "");
+    fs::remove(placeholder.path());
+    REQUIRE(::mkfifo(placeholder.path().c_str(), 0600) == 0);
+    // No writer ever opens it: opening it for reading must not wait for one.
+    CHECK_THROWS_WITH(load_csv(placeholder.options()),
+                      Contains(placeholder.path().string()) && Contains("not a regular file"));
+    // A device could be read forever (/dev/zero) or block (a terminal).
+    CHECK_THROWS_WITH(load_csv(CsvOptions{"/dev/null", true, "", Task::classification}),
+                      Contains("/dev/null") && Contains("not a regular file"));
+}
+
 TEST_CASE("an empty CSV or one with only a header is an error", "[data][csv]") {
     CHECK_THAT(error_of("empty.csv", ""), Contains("empty.csv") && Contains("empty"));
     CHECK_THAT(error_of("blank.csv", "\n \r\n\n"), Contains("blank.csv") && Contains("empty"));
@@ -180,7 +194,7 @@ TEST_CASE("a non-numeric CSV cell is quoted with its line and column", "[data][c
     CHECK_THAT(error_of("control.csv",
                         "a,b\n1\x01"
                         "2,0\n"),
-               Contains("'1?2'"));
+               Contains("'1\\x012'"));
 }
 
 TEST_CASE("NaN, infinite and overflowing CSV values are errors", "[data][csv]") {
@@ -229,4 +243,55 @@ TEST_CASE("a CSV needs two columns and bounded lines without gaps", "[data][csv]
     const std::string huge = "a,c\n" + std::string(2u << 20, '1') + ",0\n";
     CHECK_THAT(error_of("long_line.csv", huge),
                Contains("long_line.csv: line 2") && Contains("longer than 1 MiB"));
+}
+
+namespace {
+
+bool has_control_bytes(const std::string& s) {
+    return std::any_of(s.begin(), s.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+}  // namespace
+
+TEST_CASE("header names, the target and the path are escaped and bounded in messages",
+          "[data][csv]") {
+    // A column name that would recolour the terminal and ring its bell.
+    std::string message = error_of("escape.csv", "x\x1b[31m,y\x07,label\n1,abc,0\n");
+    CHECK_THAT(message, Contains("column 2 (y\\x07)"));
+    CHECK_FALSE(has_control_bytes(message));
+    message = error_of("escape.csv", "x\x1b[31m,y\x07,label\n1,2,0\n", "species");
+    CHECK_THAT(message, Contains("columns: x\\x1b[31m, y\\x07, label"));
+    CHECK_FALSE(has_control_bytes(message));
+
+    message = error_of("newline.csv", "a,b\n1,0\n", "a\nb");
+    CHECK_THAT(message, Contains("target column 'a\\nb' is not in the header"));
+    CHECK_FALSE(has_control_bytes(message));
+    message = error_of("newline.csv", "a,b\n1,0\n", std::string(100'000, 't'));
+    CHECK(message.size() < 300);
+
+    // Names listed: the first few, each cut short.
+    std::string wide;
+    for (int j = 0; j < 5000; ++j)
+        wide += "column_with_a_rather_long_name_" + std::to_string(j) + ",";
+    // The target is looked for in the header, before any row is read.
+    message = error_of("wide.csv", wide + "label\n1,0\n", "species");
+    CHECK_THAT(message, Contains("... (5001 columns)"));
+    CHECK(message.size() < 2000);
+    message = error_of("long_name.csv", std::string(1'000'000, 'n') + ",label\n1,0\n", "species");
+    CHECK(message.size() < 1000);
+    // A 20 MB name is over the line limit, which the message says in one line.
+    message = error_of("huge_name.csv", std::string(20'000'000, 'n') + ",label\n1,0\n");
+    CHECK_THAT(message, Contains("longer than 1 MiB"));
+    CHECK(message.size() < 1000);
+
+    const fs::path path = fs::temp_directory_path() / "tinynn-\x1b[2J\x07.csv";
+    message.clear();
+    try {
+        load_csv(CsvOptions{path, true, "", Task::classification});
+    } catch (const Error& e) {
+        message = e.what();
+    }
+    CHECK_THAT(message, Contains("tinynn-\\x1b[2J\\x07.csv: no such file"));
+    CHECK_FALSE(has_control_bytes(message));
 }

@@ -76,7 +76,16 @@ TEST_CASE("batches have batch_size rows and the last partial one is kept", "[dat
     CHECK(loader.batch(2).features.shape() == Shape{2, 2});
     CHECK(loader.batch(2).targets.shape() == Shape{2});
     CHECK(epoch(loader) == range(10));
-    CHECK(&loader.dataset() == &d);
+    // The loader's copy shares the values rather than copying them.
+    CHECK(loader.dataset().features.data() == d.features.data());
+    CHECK(loader.dataset().targets.data() == d.targets.data());
+}
+
+TEST_CASE("a loader made from a temporary dataset keeps it", "[data][loader]") {
+    DataLoader loader(numbered(5), 2, false, 0);
+    CHECK(loader.dataset().size() == 5);
+    CHECK(epoch(loader) == range(5));
+    CHECK(loader.batch(2).features.to_vector() == std::vector<float>{4, 104});
 }
 
 TEST_CASE("batch_size 0 or above n gives the whole set as one batch", "[data][loader]") {

@@ -1,4 +1,4 @@
-// libFuzzer target: tinynn::app::load_config, schema validation and --set
+// libFuzzer target: tinynn::cli::load_config, schema validation and --set
 // parsing. The input's first line is one --set override (none when empty),
 // the rest the YAML file. A config that loads must also survive its own
 // to_yaml: that text is what a run saves as config.yaml and a user reloads.
@@ -11,8 +11,8 @@
 
 #include <tinynn/error.hpp>
 
-#include "apps/config/config.hpp"
 #include "common.hpp"
+#include "tinynn/cli/config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static const auto path = tinynn::fuzz::scratch("config.yaml");
@@ -28,19 +28,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     tinynn::fuzz::write(path, yaml);
 
-    tinynn::app::Config config;
+    tinynn::experiment::Config config;
     try {
-        config = tinynn::app::load_config(path, overrides);
+        config = tinynn::cli::load_config(path, overrides);
     } catch (const tinynn::Error& e) {
         tinynn::fuzz::check_message(e.what());
         return 0;
     }
-    const std::string text = tinynn::app::to_yaml(config);
+    const std::string text = tinynn::cli::to_yaml(config);
     tinynn::fuzz::write(resolved, text);
     try {
-        const tinynn::app::Config again = tinynn::app::load_config(resolved);
+        const tinynn::experiment::Config again = tinynn::cli::load_config(resolved);
         // to_yaml writes every key, the name included, so nothing may change.
-        const std::string second = tinynn::app::to_yaml(again);
+        const std::string second = tinynn::cli::to_yaml(again);
         if (second != text)
             tinynn::fuzz::violated("to_yaml does not read back to the same config",
                                    "\n" + text + "\n---\n" + second);

@@ -1,6 +1,6 @@
-// libFuzzer target: tinynn::load_safetensors on arbitrary bytes. Any
-// outcome but the tensors or a tinynn::Error (a crash, a sanitizer report, a
-// leak, another exception type) is a finding.
+// libFuzzer target: tinynn::load_safetensors and load_safetensors_metadata
+// on arbitrary bytes. Any outcome but the tensors or a tinynn::Error (a
+// crash, a sanitizer report, a leak, another exception type) is a finding.
 
 #include <cstddef>
 #include <cstdint>
@@ -16,10 +16,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     tinynn::fuzz::write(path, {reinterpret_cast<const char*>(data), size});
     try {
         const tinynn::nn::StateDict tensors = tinynn::load_safetensors(path);
+        const tinynn::SafetensorsMetadata metadata = tinynn::load_safetensors_metadata(path);
         // Whatever was accepted must round-trip: the reader promised a
         // well-formed file, so the writer must be able to write it back.
         static const auto copy = tinynn::fuzz::scratch("copy.safetensors");
-        tinynn::save_safetensors(tensors, copy);
+        tinynn::save_safetensors(tensors, copy, metadata);
+        if (tinynn::load_safetensors_metadata(copy) != metadata)
+            tinynn::fuzz::violated("round trip changed the metadata", path.string());
         const tinynn::nn::StateDict again = tinynn::load_safetensors(copy);
         if (again.size() != tensors.size())
             tinynn::fuzz::violated("round trip changed the tensor count", path.string());

@@ -12,11 +12,13 @@
 #   -DCXX_FLAGS=flags
 #   -DLINKER_FLAGS=flags
 #   -DORACLES=file         tests/data/oracles/modules.json
+#   -DEXAMPLES_DIR=dir     examples/, whose custom_cli.cpp the consumer builds too
+#   -DWITH_CLI=bool        the build has the command (tinynn::cli) to test
 
 cmake_minimum_required(VERSION 3.25)
 include(${CMAKE_CURRENT_LIST_DIR}/check_values.cmake)
 
-foreach(var BUILD_DIR WORK_DIR GENERATOR CXX_COMPILER ORACLES)
+foreach(var BUILD_DIR WORK_DIR GENERATOR CXX_COMPILER ORACLES EXAMPLES_DIR)
   if(NOT ${var})
     message(FATAL_ERROR "run_install_test.cmake: ${var} is not set")
   endif()
@@ -48,6 +50,7 @@ set(configure_args
   -G ${GENERATOR}
   -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
   -DCMAKE_PREFIX_PATH=${prefix}
+  -DTINYNN_EXAMPLES_DIR=${EXAMPLES_DIR}
   # Only the fresh install may satisfy find_package: not a tinynn installed
   # system-wide, nor one remembered in the user package registry.
   -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
@@ -103,3 +106,17 @@ if(NOT EXISTS ${consumer_build}/model.safetensors)
   list(APPEND TINYNN_CHECK_FAILURES "the consumer wrote no model.safetensors")
 endif()
 tinynn_check_report()
+
+# SPEC §6's program, built against the install: trains and compares its own
+# model from YAML.
+if(NOT WITH_CLI)
+  return()
+endif()
+if(NOT EXISTS ${consumer_build}/custom_cli)
+  message(FATAL_ERROR "the install has tinynn::cli but the consumer built no custom_cli")
+endif()
+step("custom_cli train and compare" ${CMAKE_COMMAND}
+  -DPROGRAM=${consumer_build}/custom_cli
+  -DCONFIG=${EXAMPLES_DIR}/skipnet.yaml
+  -DWORK_DIR=${WORK_DIR}/custom_cli_run
+  -P ${EXAMPLES_DIR}/check_custom_cli.cmake)

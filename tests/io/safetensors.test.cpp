@@ -14,6 +14,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -578,6 +579,204 @@ TEST_CASE("load refuses files that do not match the module", "[io][safetensors]"
         write_bytes(path, "garbage!");
         REQUIRE_THROWS_AS(load(model, path), Error);
         check_unchanged();
+    }
+}
+
+namespace {
+
+// How much this process's peak resident set grows while it lives. Writing 5
+// to /proc/self/clear_refs resets the peak to the current size first, so the
+// growth is measured from here even after an earlier test took more; where
+// that is not allowed the growth above the earlier peak is still a bound.
+class PeakGrowth {
+  public:
+    PeakGrowth() {
+        std::ofstream("/proc/self/clear_refs") << "5";
+        start_kib_ = peak_kib();
+    }
+    long mib() const { return (peak_kib() - start_kib_) / 1024; }
+
+  private:
+    static long peak_kib() {
+        rusage usage{};
+        ::getrusage(RUSAGE_SELF, &usage);
+        return usage.ru_maxrss;
+    }
+    long start_kib_ = 0;
+};
+
+// A file of `header` and then `data_bytes` of data, sparse: ftruncate makes
+// the data, so a file of gigabytes costs no disk and no time to write.
+void write_sparse(const fs::path& path, const std::string& header, uint64_t data_bytes) {
+    write_bytes(path, file_with(header, ""));
+    REQUIRE(::truncate(path.c_str(), static_cast<off_t>(8 + header.size() + data_bytes)) == 0);
+}
+
+std::string entry(const std::string& name, const std::string& shape, uint64_t begin, uint64_t end) {
+    return "\"" + name + "\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":[" +
+           std::to_string(begin) + "," + std::to_string(end) + "]}";
+}
+
+// A header: the entries as one JSON object. Appended piecewise: GCC 12
+// misreports "{" + a temporary (-Wrestrict).
+std::string object(std::initializer_list<std::string> entries) {
+    std::string s = "{";
+    for (const std::string& e : entries) {
+        if (s.size() > 1)
+            s += ",";
+        s += e;
+    }
+    return s + "}";
+}
+
+bool has_control_bytes(const std::string& s) {
+    return std::any_of(s.begin(), s.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+}  // namespace
+
+TEST_CASE("load checks a file against the model from its header, before reading its data",
+          "[io][safetensors]") {
+    using namespace tinynn;
+    TempDir dir;
+    const fs::path path = dir / "big.safetensors";
+    nn::Sequential model(nn::Linear(2, 3), nn::ReLU(), nn::Linear(3, 1));
+    const std::vector<float> before = model.named_parameters()[0].second.to_vector();
+    // 2 GiB of data, every range consistent with its shape, for a model whose
+    // first layer is wider: a well-formed file that is not this model's.
+    constexpr uint64_t kBig = (uint64_t{1} << 28) * 2 * 4;
+    const std::string kBigShape = "[268435456,2]";
+
+    SECTION("a wrong shape") {
+        write_sparse(
+            path,
+            object({entry("0.weight", kBigShape, 0, kBig), entry("0.bias", "[3]", kBig, kBig + 12),
+                    entry("2.weight", "[1,3]", kBig + 12, kBig + 24),
+                    entry("2.bias", "[1]", kBig + 24, kBig + 28)}),
+            kBig + 28);
+        const PeakGrowth growth;
+        REQUIRE_THROWS_WITH(load(model, path), Contains(path.string()) && Contains("0.weight") &&
+                                                   Contains("[268435456, 2]") &&
+                                                   Contains("[3, 2]"));
+        CHECK(growth.mib() < 64);
+    }
+    SECTION("the right tensors, then gigabytes of trailing data") {
+        write_sparse(path,
+                     object({entry("0.weight", "[3,2]", 0, 24), entry("0.bias", "[3]", 24, 36),
+                             entry("2.weight", "[1,3]", 36, 48), entry("2.bias", "[1]", 48, 52)}),
+                     kBig);
+        const PeakGrowth growth;
+        REQUIRE_THROWS_WITH(load(model, path), Contains("trailing bytes"));
+        CHECK(growth.mib() < 64);
+    }
+    SECTION("a tensor the model does not have") {
+        write_sparse(path,
+                     object({entry("0.weight", "[3,2]", 0, 24), entry("0.bias", "[3]", 24, 36),
+                             entry("2.weight", "[1,3]", 36, 48), entry("2.bias", "[1]", 48, 52),
+                             entry("extra", kBigShape, 52, 52 + kBig)}),
+                     52 + kBig);
+        const PeakGrowth growth;
+        REQUIRE_THROWS_WITH(load(model, path), Contains("\"extra\"") && Contains("does not have") &&
+                                                   Contains("0.weight, 0.bias, 2.weight, 2.bias"));
+        CHECK(growth.mib() < 64);
+    }
+    SECTION("many names the model does not have, and none it has") {
+        std::string header = "{";
+        constexpr int kNames = 100'000;
+        for (int i = 0; i < kNames; ++i) {
+            if (i > 0)
+                header += ",";
+            std::string name = "x";
+            name += std::to_string(i);
+            header += entry(name, "[0]", 0, 0);
+        }
+        write_sparse(path, header + "}", 0);
+        REQUIRE_THROWS_WITH(load(model, path),
+                            Contains("the model's tensor \"0.weight\" (shape [3, 2]) is missing") &&
+                                Contains("as are 3 more") && Contains("\"x0\"") &&
+                                Contains("and 99999 other tensors"));
+    }
+    SECTION("a header of zeros as long as the cap allows") {
+        // Refused at the first NUL: the header is read a block at a time.
+        write_sparse(path, "", 99'999'999);
+        std::string prefix = u64_le(99'999'999);
+        std::fstream(path, std::ios::in | std::ios::out | std::ios::binary).write(prefix.data(), 8);
+        const PeakGrowth growth;
+        REQUIRE_THROWS_WITH(load(model, path), Contains("NUL byte at offset 0"));
+        CHECK(growth.mib() < 16);
+    }
+    SECTION("a header of 50 MB of whitespace around an empty object") {
+        // Valid JSON, held by the parser only as far as it means something.
+        write_bytes(path,
+                    file_with(std::string(50'000'000, ' ') + "{}" + std::string(8, '\n'), ""));
+        const PeakGrowth growth;
+        REQUIRE_THROWS_WITH(load(model, path), Contains("\"0.weight\" (shape [3, 2]) is missing"));
+        CHECK(growth.mib() < 16);
+    }
+    CHECK(model.named_parameters()[0].second.to_vector() == before);
+}
+
+TEST_CASE("load into a model is bitwise exact", "[io][safetensors]") {
+    using namespace tinynn;
+    TempDir dir;
+    const fs::path path = dir / "m.safetensors";
+    nn::Sequential saved(nn::Linear(3, 4), nn::Tanh(), nn::Linear(4, 2));
+    // Values a conversion or a copy through a float register could change.
+    Tensor first = saved.named_parameters()[0].second;
+    first.matrix()(0, 0) = std::bit_cast<float>(0x7fc01234u);  // a NaN payload
+    first.matrix()(0, 1) = -0.0f;
+    first.matrix()(0, 2) = 1e-45f;  // denormal
+    first.matrix()(1, 0) = std::numeric_limits<float>::infinity();
+    save(saved, path);
+
+    nn::Sequential fresh(nn::Linear(3, 4), nn::Tanh(), nn::Linear(4, 2));
+    load(fresh, path);
+    const StateDict want = saved.state_dict();
+    const StateDict got = fresh.state_dict();
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+        INFO("parameter " << want[i].first);
+        check_bitwise_equal(got[i].second, want[i].second);
+    }
+}
+
+TEST_CASE("Names and values from a file are escaped and cut short in messages",
+          "[io][safetensors]") {
+    using namespace tinynn;
+    TempDir dir;
+    const fs::path path = dir / "hostile.safetensors";
+    nn::Sequential model(nn::Linear(2, 1));
+    const std::string escape = "\x1b]0;owned\x07\x1b[2J";
+    const std::string long_name(1'000'000, 'n');
+    const auto message = [&](const std::string& header) {
+        write_bytes(path, file_with(header, f32_le({1, 2, 3})));
+        try {
+            load(model, path);
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        FAIL("no error");
+        return std::string();
+    };
+    for (const std::string& header :
+         {object({entry("0.weight", "[1,2]", 0, 8), entry("0.bias", "[1]", 8, 12),
+                  entry("x" + escape, "[0]", 12, 12)}),
+          object({entry("0.weight", "[1,2]", 0, 8), entry("0.bias" + escape, "[1]", 8, 12)}),
+          object({entry("0.weight", "[1,2]", 0, 8), entry("0.bias", "[1]", 8, 12),
+                  entry(long_name, "[0]", 12, 12)}),
+          R"({"0.weight":{"dtype":")" + escape + long_name +
+              R"(","shape":[1,2],)"
+              R"("data_offsets":[0,8]}})",
+          R"({"0.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8],")" + escape +
+              R"(":1}})",
+          R"({"__metadata__":{")" + escape + R"(":1}})",
+          // Cut off inside a string: the parser's message quotes what it read.
+          R"({"0.weight":{"dtype":")" + escape + long_name}) {
+        const std::string text = message(header);
+        INFO(text.substr(0, 300));
+        CHECK_FALSE(has_control_bytes(text));
+        CHECK(text.size() < 1000);
     }
 }
 

@@ -91,8 +91,9 @@ TEST_CASE("A shape mismatch names the layer, expected and found", "[nn][linear][
 }
 
 TEST_CASE("Losses reject mismatched or invalid targets", "[nn][loss][errors]") {
-    CHECK_THROWS_WITH(nn::MSELoss()(ones({4, 1}), ones({4})),
-                      Contains("[4, 1]") && Contains("[4]"));
+    // [4, 1] against [4] broadcasts, as in torch; [4, 2] against [4] cannot.
+    CHECK_THROWS_WITH(nn::MSELoss()(ones({4, 2}), ones({4})),
+                      Contains("[4, 2]") && Contains("[4]"));
     nn::CrossEntropyLoss ce;
     const Tensor logits = zeros({2, 3});
     CHECK_THROWS_WITH(ce(logits, Tensor({0, 3})), Contains("target 3") && Contains("0..2"));
@@ -203,23 +204,70 @@ TEST_CASE("nn::init fills with the documented distributions", "[nn][init]") {
     CHECK_THROWS_WITH(nn::init::xavier_uniform_(zeros({3})), Contains("[3]"));
 }
 
-TEST_CASE("Sequential's layer observer sees each layer's input and output", "[nn][sequential]") {
+TEST_CASE("Forward hooks see each layer's input and output, and come off again",
+          "[nn][module][hooks]") {
     manual_seed(3);
     nn::Sequential model(nn::Linear(2, 3), nn::ReLU(), nn::Linear(3, 1));
     const Tensor x = randn({4, 2});
-    std::vector<size_t> seen;
+    std::vector<std::string> seen;
     Tensor previous = x;
-    const Tensor y = model.forward(x, [&](size_t i, const Tensor& in, const Tensor& out) {
-        seen.push_back(i);
-        CHECK(in.to_vector() == previous.to_vector());  // each layer's input is the last output
-        previous = out;
-    });
-    CHECK(seen == std::vector<size_t>{0, 1, 2});
-    CHECK(y.to_vector() == model(x).to_vector());
+    std::vector<nn::HookHandle> handles;
+    for (auto& [name, module] : model.named_modules())
+        handles.push_back(module->register_forward_hook(
+            [&, name = name](nn::Module&, const Tensor& in, const Tensor& out) {
+                seen.push_back(name);
+                if (!name.empty()) {  // each layer's input is the last layer's output
+                    CHECK(in.to_vector() == previous.to_vector());
+                    previous = out;
+                }
+            }));
+    const Tensor y = model(x);
+    // The layers in order, then the model itself (its hook runs after its forward).
+    CHECK(seen == std::vector<std::string>{"0", "1", "2", ""});
     CHECK(previous.to_vector() == y.to_vector());
     // An error is still named by its layer.
-    CHECK_THROWS_WITH(model.forward(randn({4, 5}), [](size_t, const Tensor&, const Tensor&) {}),
-                      Contains("Sequential layer 0"));
+    CHECK_THROWS_WITH(model(randn({4, 5})), Contains("Sequential layer 0"));
+
+    for (nn::HookHandle& h : handles)
+        h.remove();
+    seen.clear();
+    model(x);
+    CHECK(seen.empty());
+    handles.front().remove();  // twice is harmless
+
+    // A handle may outlive its module.
+    nn::HookHandle orphan;
+    {
+        nn::Tanh t;
+        orphan = t.register_forward_hook([](nn::Module&, const Tensor&, const Tensor&) {});
+    }
+    orphan.remove();
+    CHECK_THROWS_WITH(model.register_forward_hook({}), Contains("empty"));
+
+    // A copy shares the parameters, not the hooks.
+    int calls = 0;
+    nn::Tanh watched;
+    watched.register_forward_hook([&](nn::Module&, const Tensor&, const Tensor&) { ++calls; });
+    nn::Tanh copy = watched;
+    copy(x);
+    CHECK(calls == 0);
+    watched(x);
+    CHECK(calls == 1);
+}
+
+TEST_CASE("apply visits every submodule, children first, and named_modules lists each once",
+          "[nn][module]") {
+    nn::Linear shared(2, 2);
+    nn::Sequential inner{nn::Tanh()};
+    nn::Sequential model(shared, inner, shared);
+    std::vector<std::string> order;
+    model.apply([&](nn::Module& m) { order.push_back(m.describe().substr(0, 4)); });
+    CHECK(order == std::vector<std::string>{"Line", "Tanh", "Sequ", "Line", "Sequ"});
+    std::vector<std::string> names;
+    for (auto& [name, module] : model.named_modules())
+        names.push_back(name);
+    // Copies of a Linear share parameters but are distinct modules.
+    CHECK(names == std::vector<std::string>{"", "0", "1", "1.0", "2"});
 }
 
 TEST_CASE("A module used twice is one set of parameters, saved under both names",

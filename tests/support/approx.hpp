@@ -13,8 +13,10 @@
 namespace tinynn::test {
 
 inline bool close(double got, double want, double rtol = 1e-5, double atol = 1e-6) {
-    if (std::isnan(want)) return std::isnan(got);
-    if (std::isinf(want)) return got == want;
+    if (std::isnan(want))
+        return std::isnan(got);
+    if (std::isinf(want))
+        return got == want;
     return std::abs(got - want) <= atol + rtol * std::abs(want);
 }
 
@@ -24,7 +26,8 @@ inline void check_close(const std::vector<float>& got, const std::vector<float>&
     REQUIRE(got.size() == want.size());
     int reported = 0;
     for (size_t i = 0; i < got.size(); ++i) {
-        if (close(got[i], want[i], rtol, atol)) continue;
+        if (close(got[i], want[i], rtol, atol))
+            continue;
         if (reported++ < 5) {
             INFO("element " << i << ": got " << got[i] << ", want " << want[i]);
             CHECK(close(got[i], want[i], rtol, atol));

@@ -50,10 +50,13 @@ TempDir::~TempDir() {
     fs::remove_all(path_, ignored);
 }
 
-CliResult run_tinynn(const std::vector<std::string>& args, const fs::path& cwd) {
+CliResult run_tinynn(const std::vector<std::string>& args, const fs::path& cwd, User user) {
     TempDir capture;
     const fs::path out = capture.path() / "stdout", err = capture.path() / "stderr";
-    std::string command = "cd " + quoted(cwd.string()) + " && " + quoted(TINYNN_CLI_PATH);
+    std::string command = "cd " + quoted(cwd.string()) + " && ";
+    if (user == User::unprivileged && geteuid() == 0)
+        command += "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+    command += quoted(TINYNN_CLI_PATH);
     for (const auto& a : args) {
         command += ' ';
         command += quoted(a);
@@ -65,6 +68,15 @@ CliResult run_tinynn(const std::vector<std::string>& args, const fs::path& cwd) 
     result.out = read_file(out);
     result.err = read_file(err);
     return result;
+}
+
+std::string unprivileged_unavailable() {
+    TempDir dir;
+    const CliResult r = run_tinynn({"--version"}, dir.path(), User::unprivileged);
+    if (r.status == 0)
+        return "";
+    return "cannot run tinynn as the user nobody through setpriv (status " +
+           std::to_string(r.status) + "): " + r.err;
 }
 
 }  // namespace tinynn::test

@@ -14,9 +14,20 @@ struct CliResult {
     std::string err;  // stderr
 };
 
+// Who runs the program. `unprivileged` is for the tests of files it may not
+// read or write, which root (CI runs as root) reads and writes regardless:
+// as root it runs as the user nobody (65534, through util-linux's setpriv),
+// who must be able to reach the files it needs; otherwise as the caller.
+enum class User { caller, unprivileged };
+
 // `args` are passed unquoted by the shell (each is single-quoted); runs in
 // `cwd`, with stdin from /dev/null.
-CliResult run_tinynn(const std::vector<std::string>& args, const std::filesystem::path& cwd);
+CliResult run_tinynn(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                     User user = User::caller);
+
+// Why run_tinynn cannot run the program as User::unprivileged here (as root,
+// no working setpriv, or a program nobody may run), or empty when it can.
+std::string unprivileged_unavailable();
 
 // A fresh empty directory under the system temp dir, removed by the destructor.
 class TempDir {

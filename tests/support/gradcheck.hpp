@@ -1,27 +1,29 @@
 #pragma once
 
-// Central-difference gradient check. The function may return any shape; it
-// is reduced to sum(f(x) * W) with fixed pseudo-random weights W, so every
-// output element's gradient is exercised. The difference quotients are
-// accumulated in double: the ops are float32, so eps is large by default.
+// The tests' use of tinynn::gradcheck (tinynn/gradcheck.hpp): every input is
+// checked, and a failure is reported through Catch2 with its worst element.
 
-#include <functional>
+#include <utility>
 #include <vector>
 
+#include <tinynn/gradcheck.hpp>
 #include <tinynn/tensor.hpp>
 
 namespace tinynn::test {
 
-struct GradcheckOptions {
-    double eps = 1e-2;
-    double atol = 1e-3;
-    double rtol = 1e-2;
-};
+using GradcheckOptions = tinynn::GradcheckOptions;
+using GradFn = tinynn::GradcheckFn;
 
-using GradFn = std::function<Tensor(const std::vector<Tensor>&)>;
+// Makes the inputs require grad, runs tinynn::gradcheck and CHECKs that it
+// passed, naming the worst element if not; returns whether it passed.
+bool check_gradients(const GradFn& f, std::vector<Tensor> inputs, GradcheckOptions options);
 
-// Makes the inputs require grad, compares grad() with the differences and
-// reports every mismatch through Catch2 (CHECK); returns whether all matched.
-bool gradcheck(const GradFn& f, std::vector<Tensor> inputs, GradcheckOptions options = {});
+// The same. A template, so that in a test with both `using namespace tinynn`
+// and `using tinynn::test::gradcheck` a call given a lambda picks this one
+// (an exact match) over tinynn::gradcheck (a conversion to std::function).
+template <class F>
+bool gradcheck(F&& f, std::vector<Tensor> inputs, GradcheckOptions options = {}) {
+    return check_gradients(GradFn(std::forward<F>(f)), std::move(inputs), options);
+}
 
 }  // namespace tinynn::test

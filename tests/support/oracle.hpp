@@ -1,7 +1,7 @@
 #pragma once
 
-// The PyTorch reference values of tests/data/oracles/modules.json (a copy of
-// shared/oracles; see its README for the layout).
+// The PyTorch reference values of tests/data/oracles: modules.json (a copy of
+// shared/oracles) and functions.json; see the README there for the layout.
 
 #include <map>
 #include <string>
@@ -16,12 +16,14 @@ struct OracleCase {
     std::string name;
     std::string op;
     nlohmann::json params;
-    std::map<std::string, Tensor> inputs;   // int64 targets become float tensors
+    std::map<std::string, Tensor> inputs;  // int64 and bool values become float tensors
     std::map<std::string, Tensor> outputs;
     std::map<std::string, Tensor> grads;
 };
 
-const std::vector<OracleCase>& oracle_cases();
-const OracleCase& oracle_case(const std::string& name);  // throws if absent
+// `file` names a file in tests/data/oracles.
+const std::vector<OracleCase>& oracle_cases(const std::string& file = "modules.json");
+const OracleCase& oracle_case(const std::string& name,
+                              const std::string& file = "modules.json");  // throws if absent
 
 }  // namespace tinynn::test

@@ -2,7 +2,7 @@
 // configs worked out by hand, how it scales, and the data shapes it starts
 // from.
 
-#include "apps/train/memory.hpp"
+#include "tinynn/experiment/memory.hpp"
 
 #include <unistd.h>
 
@@ -18,7 +18,7 @@
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 using namespace tinynn;
-using namespace tinynn::app;
+using namespace tinynn::experiment;
 namespace fs = std::filesystem;
 
 namespace {
@@ -30,7 +30,7 @@ Config tiny_config() {
     c.data.samples = 100;
     c.data.test_split = 0.2;
     c.model.hidden = {4};
-    c.loss = "cross_entropy";
+    c.loss = Loss::cross_entropy;
     c.training.batch_size = 10;
     return c;
 }
@@ -66,8 +66,9 @@ TEST_CASE("The estimate of a tiny run is the count worked out by hand", "[train]
         // Dataset 100 x (2 + 1) floats = 1200 bytes; loading peaks at three
         // copies; two int64 orders of 100.
         CHECK(e.data == 3 * 1200 + 2 * 100 * 8);
-        // (2*4 + 4) + (4*2 + 2) = 22 floats: value, gradient, snapshot.
-        CHECK(e.parameters == 22 * 3 * 4);
+        // (2*4 + 4) + (4*2 + 2) = 22 floats: value, gradient, snapshot, and
+        // a checkpoint's copy and its file's bytes.
+        CHECK(e.parameters == 22 * 5 * 4);
         // Module outputs 4, 4, 2. Evaluating the 80 training samples holds
         // two 4-wide outputs and the loss's 3 x 2: 80 x 14 floats. A batch
         // of 10 holds 2 + 1 inputs, 2 x 10 outputs and gradients, 3 x 2 for
@@ -75,18 +76,19 @@ TEST_CASE("The estimate of a tiny run is the count worked out by hand", "[train]
         CHECK(e.activations == 80 * 14 * 4);
         CHECK(e.pass_samples == 80);
         CHECK_FALSE(e.pass_is_training);
-        CHECK(e.total() == 5200 + 264 + 4480);
+        CHECK(e.total() == 5200 + 440 + 4480);
     }
     SECTION("mse one-hot targets, normalised, momentum, the whole set as one batch") {
-        c.loss = "mse";
-        c.data.normalize = "standard";
-        c.optimizer.sgd.momentum = 0.9f;
+        c.loss = Loss::mse;
+        c.data.normalize = true;
+        c.optimizer.momentum = 0.9f;
         c.training.batch_size = 0;
         const MemoryEstimate e = estimate_memory(c, d);
         // Two datasets, a normalised copy of the features (800) and one-hot
         // targets 100 x 2 (800) outweigh three datasets.
         CHECK(e.data == 2 * 1200 + 800 + 800 + 2 * 100 * 8);
-        CHECK(e.parameters == 22 * 4 * 4);  // and the momentum buffer
+        // And the momentum buffer, which a checkpoint copies too.
+        CHECK(e.parameters == 22 * 8 * 4);
         // 80 samples x (2 features + 2 one-hot + 2 x 10 + 3 x 2) floats.
         CHECK(e.activations == 80 * 30 * 4);
         CHECK(e.pass_samples == 80);
@@ -104,12 +106,12 @@ TEST_CASE("An explicit layer list gives the widths and parameters", "[train][mem
     c.data.samples = 10;
     c.data.test_split = 0;
     c.training.batch_size = 0;
-    c.model.layers = {{.type = "linear", .in = 2, .out = 3},
-                      {.type = "relu"},
-                      {.type = "linear", .in = 3, .out = 2, .bias = false},
-                      {.type = "softmax"}};
+    c.model.layers = {models::linear_layer(2, 3),
+                      models::activation_layer({.kind = nn::Activation::relu}),
+                      models::linear_layer(3, 2, /*bias=*/false), models::softmax_layer()};
+    c.model.layers_given = true;
     const MemoryEstimate e = estimate_memory(c, synthetic_shape(c.data));
-    CHECK(e.parameters == (2 * 3 + 3 + 3 * 2) * 3 * 4);
+    CHECK(e.parameters == (2 * 3 + 3 + 3 * 2) * 5 * 4);
     // Outputs 3, 3, 2, 2: 10 samples x (2 + 1 + 2 x 10 + 3 x 2) floats.
     CHECK(e.activations == 10 * 29 * 4);
     CHECK(e.pass_is_training);
@@ -121,7 +123,7 @@ TEST_CASE("A registry model counts only the parameters it is given", "[train][me
     c.model.kind = "my_model";
     const DataShape d = synthetic_shape(c.data);
     CHECK(estimate_memory(c, d).parameters == 0);
-    CHECK(estimate_memory(c, d, 1000.0).parameters == 1000 * 3 * 4);
+    CHECK(estimate_memory(c, d, 1000.0).parameters == 1000 * 5 * 4);
     // The input batch and the loss only: 80 samples x 3 x 2 outputs.
     CHECK(estimate_memory(c, d).activations == 80 * 6 * 4);
 }
@@ -129,7 +131,7 @@ TEST_CASE("A registry model counts only the parameters it is given", "[train][me
 TEST_CASE("The estimate grows linearly with the samples", "[train][memory]") {
     Config c = tiny_config();
     c.model.hidden = {64, 32};
-    c.loss = "mse";
+    c.loss = Loss::mse;
     const auto at = [&](int64_t samples) {
         c.data.samples = samples;
         return estimate_memory(c, synthetic_shape(c.data));
@@ -183,12 +185,12 @@ TEST_CASE("A refusal names the estimate, its parts, the limit and what to change
     c.limits.memory_mb = 1.0;  // 1 MiB: the tiny run fits
     CHECK_NOTHROW(check_memory(c, d));
 
-    c.limits.memory_mb = 4.0 / 1024;  // 4 KiB, under its 9.7 KiB
+    c.limits.memory_mb = 4.0 / 1024;  // 4 KiB, under its 9.9 KiB
     const std::string message = refusal(c, d);
     CHECK(message.find('\n') == std::string::npos);
     CHECK(message ==
-          "limits.memory_mb: this run needs about 9.7 KiB (data 5.1 KiB for 100 samples, "
-          "parameters 264 bytes, activations 4.4 KiB evaluating 80 samples at once), above the "
+          "limits.memory_mb: this run needs about 9.9 KiB (data 5.1 KiB for 100 samples, "
+          "parameters 440 bytes, activations 4.4 KiB evaluating 80 samples at once), above the "
           "limit of 4.0 KiB; lower data.samples, or raise limits.memory_mb");
 
     SECTION("the advice follows the largest part") {
@@ -206,7 +208,7 @@ TEST_CASE("A refusal names the estimate, its parts, the limit and what to change
         c.data.samples = 10;
         c.model.hidden = {512, 512};
         CHECK_THAT(refusal(c, synthetic_shape(c.data)),
-                   Contains("parameters 3.0 MiB") &&
+                   Contains("parameters 5.1 MiB") &&
                        Contains("use narrower or fewer layers (model.hidden)"));
     }
 }
@@ -248,7 +250,7 @@ TEST_CASE("A CSV file is sized before it is read", "[train][memory]") {
 
     // The shortest cells make the bound exact; a missing last newline counts.
     config.header = false;
-    config.task = "regression";
+    config.task = data::Task::regression;
     write(config.path, "0,1\n2,3\n4,5");
     bound = csv_shape_bound(config);
     counted = csv_shape_counted(config);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tinynn {
@@ -16,5 +17,11 @@ class Error : public std::runtime_error {
 
 // "[4, 5]", "[]" for a scalar: the notation every shape error uses.
 std::string format_shape(const std::vector<int64_t>& shape);
+
+// User text (a key, a name, a path) as a message may quote it: control
+// characters and NULs spelled out (\n, \x1b, \0) so the message stays one
+// line and cannot drive a terminal, and cut to about `max_length` characters
+// ("...") so a huge value cannot make a huge message.
+std::string escape_text(std::string_view text, size_t max_length = 80);
 
 }  // namespace tinynn

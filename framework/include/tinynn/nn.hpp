@@ -1,6 +1,7 @@
 #pragma once
 
 #include "tinynn/nn/activation.hpp"
+#include "tinynn/nn/activation_table.hpp"
 #include "tinynn/nn/functional.hpp"
 #include "tinynn/nn/init.hpp"
 #include "tinynn/nn/linear.hpp"

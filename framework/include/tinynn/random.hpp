@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 
 namespace tinynn {
 
@@ -17,6 +18,13 @@ class Generator {
     float normal(float mean = 0.0f, float std = 1.0f);
     uint64_t next_u64() { return engine_(); }
     uint64_t below(uint64_t n);  // uniform on [0, n), n > 0
+
+    // Everything the next draws depend on, as text (the engine's standard
+    // stream form and the spare normal value), so a checkpoint can continue
+    // the exact sequence. set_state throws tinynn::Error for text that
+    // state() did not make.
+    std::string state() const;
+    void set_state(const std::string& state);
 
   private:
     std::mt19937_64 engine_;

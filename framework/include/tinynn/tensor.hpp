@@ -49,8 +49,12 @@ class Tensor {
     std::vector<float> to_vector() const;  // row-major copy
     float item() const;                    // the value of a one-element tensor
     const Matrix& matrix() const;          // the storage, see Matrix
-    Matrix& matrix();                      // writes bypass autograd
-    float* data();
+    // For writing: writes bypass autograd, and a backward through an op that
+    // used the value before the write throws (PyTorch's check of saved
+    // tensors), since its gradient would be computed from the new values.
+    // Read through a const Tensor (or the const overload) to avoid that.
+    Matrix& matrix();
+    float* data();  // as matrix()
     const float* data() const;
 
     // Element i of a vector, row i of a matrix; recorded in the graph.
@@ -97,6 +101,9 @@ class Tensor {
     std::shared_ptr<detail::TensorImpl> impl_;
 };
 
+// As torch prints it (repr): precision and scientific notation chosen from
+// the values, "..." summaries above 1000 elements, grad_fn=<...> or
+// requires_grad=True. The stream's own flags are left alone.
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 // Factories (shapes of rank 0-2; random ones use the default generator)

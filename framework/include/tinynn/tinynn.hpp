@@ -4,6 +4,7 @@
 #include "tinynn/autograd.hpp"
 #include "tinynn/data.hpp"
 #include "tinynn/error.hpp"
+#include "tinynn/gradcheck.hpp"
 #include "tinynn/memory.hpp"
 #include "tinynn/nn.hpp"
 #include "tinynn/ops.hpp"

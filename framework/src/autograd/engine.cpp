@@ -49,6 +49,7 @@ class Sink {
                 leaf.grad->shape = leaf.shape;
             }
             add_into(leaf.grad->data, g);
+            ++leaf.grad->version;  // written in place, as torch's accumulation does
         }
     }
 
@@ -129,8 +130,8 @@ void run_backward(const std::shared_ptr<TensorImpl>& root, Matrix seed, bool ret
                         node.op +
                         "'), whose saved values were freed by the first; pass "
                         "retain_graph = true to the first backward or grad call");
-        for (const auto& input : node.inputs) {
-            Node* next = input->grad_fn.get();
+        for (const Edge& input : node.inputs) {
+            Node* next = input.value->grad_fn.get();
             if (!next)
                 continue;
             if (next->walk != walk) {
@@ -156,14 +157,14 @@ void run_backward(const std::shared_ptr<TensorImpl>& root, Matrix seed, bool ret
 
         grads.resize(node.inputs.size());
         for (size_t i = 0; i < node.inputs.size(); ++i) {
-            const Matrix& input = node.inputs[i]->data;
-            if (node.inputs[i]->needs_grad())
+            const Matrix& input = node.inputs[i].value->data;
+            if (node.needs_grad(i))
                 grads[i] = take_matrix(input.rows(), input.cols());
         }
         node.backward(node, grad_output, grads);
         recycle(grad_output);
         for (size_t i = 0; i < node.inputs.size(); ++i) {
-            const std::shared_ptr<TensorImpl>& input = node.inputs[i];
+            const std::shared_ptr<TensorImpl>& input = node.inputs[i].value;
             if (!input->needs_grad())
                 continue;
             check_gradient_shape(grads[i], *input, node.op);
@@ -199,19 +200,35 @@ Matrix seed_for(const Tensor& output, const Tensor& gradient, const char* caller
 
 }  // namespace
 
-Node::Node(const char* op_name, std::vector<std::shared_ptr<TensorImpl>> edges, BackwardFn fn)
+Node::Node(const char* op_name, std::vector<Edge> edges, BackwardFn fn)
     : op(op_name), inputs(std::move(edges)), backward(std::move(fn)) {}
+
+// PyTorch's message, so that advice found for it applies.
+void Node::throw_modified(const TensorImpl& value, const std::string& which,
+                          uint32_t expected) const {
+    const std::string name = std::string("'") + op + "'";
+    throw Error(
+        "backward: one of the variables needed for gradient computation has been "
+        "modified by an inplace operation: " +
+        which + " of " + name + " (shape " + format_shape(value.shape) + ") is at version " +
+        std::to_string(value.version) + "; expected version " + std::to_string(expected) +
+        " instead. It was written (through matrix() or data(), or by an optimizer "
+        "step) after " +
+        name +
+        " used it: compute the graph again after the write, or write into a "
+        "copy (detach())");
+}
 
 namespace {
 // Drops `inputs`; nodes that would die with them are dismantled one by one
 // here instead of inside each other's destructors.
-void free_inputs(std::vector<std::shared_ptr<TensorImpl>>& inputs) {
+void free_inputs(std::vector<Edge>& inputs) {
     std::vector<std::shared_ptr<Node>> doomed;
-    auto collect = [&doomed](std::vector<std::shared_ptr<TensorImpl>>& edges) {
+    auto collect = [&doomed](std::vector<Edge>& edges) {
         // Edge by edge: a value an op uses twice (x * x) is held by both
         // edges, and only dropping the last one may be what destroys it.
-        for (auto& edge : edges) {
-            std::shared_ptr<TensorImpl> input = std::move(edge);
+        for (Edge& edge : edges) {
+            std::shared_ptr<TensorImpl> input = std::move(edge.value);
             if (input.use_count() == 1 && input->grad_fn && input->grad_fn.use_count() == 1)
                 doomed.push_back(std::move(input->grad_fn));
         }
@@ -249,10 +266,10 @@ Tensor make_result(Matrix data, Shape shape, const char* op,
     if (!any_needs_grad)
         return Tensor(std::move(out));
 
-    std::vector<std::shared_ptr<TensorImpl>> edges;
+    std::vector<Edge> edges;
     edges.reserve(inputs.size());
     for (const Tensor* input : inputs)
-        edges.push_back(input->impl());
+        edges.push_back({input->impl(), input->impl()->version});
     out->grad_fn = std::make_shared<Node>(op, std::move(edges), std::move(backward));
     out->grad_fn->output = out.get();
     return Tensor(std::move(out));

@@ -8,6 +8,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "memory/storage_pool.hpp"
@@ -20,7 +21,11 @@ struct Node;
 struct TensorImpl {
     Matrix data;  // storage, see tinynn::Matrix
     Shape shape;
-    bool requires_grad = false;        // set on leaves by requires_grad_()
+    bool requires_grad = false;  // set on leaves by requires_grad_()
+    // Bumped by every write into `data` after it was made: Tensor::matrix()
+    // and data() (non-const), a gradient accumulated into it. Ops note it
+    // when they use a value, and their backward refuses a changed one.
+    uint32_t version = 0;
     std::shared_ptr<TensorImpl> grad;  // leaves: accumulated by backward()
     std::shared_ptr<Node> grad_fn;     // values made by an op: that op
 
@@ -40,10 +45,16 @@ struct TensorImpl {
 using BackwardFn = std::function<void(const struct Node& node, const Matrix& grad_output,
                                       std::vector<Matrix>& grads)>;
 
+// An input of an op: the graph's edge, and the input's version when the op used it.
+struct Edge {
+    std::shared_ptr<TensorImpl> value;
+    uint32_t version;
+};
+
 struct Node {
-    const char* op;                                   // for error messages
-    std::vector<std::shared_ptr<TensorImpl>> inputs;  // the graph's edges
-    const TensorImpl* output = nullptr;               // owns this node, so outlives every use of it
+    const char* op;                      // for error messages
+    std::vector<Edge> inputs;            // the graph's edges
+    const TensorImpl* output = nullptr;  // owns this node, so outlives every use of it
     BackwardFn backward;
     bool released = false;  // what it saved was freed by a backward
 
@@ -55,14 +66,36 @@ struct Node {
     int waiting_for = 0;
     Matrix pending;
 
-    Node(const char* op, std::vector<std::shared_ptr<TensorImpl>> inputs, BackwardFn backward);
+    Node(const char* op, std::vector<Edge> inputs, BackwardFn backward);
     ~Node();  // frees long chains iteratively: recursion could overflow the stack
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
 
-    bool needs_grad(size_t i) const { return inputs[i]->needs_grad(); }
-    const Matrix& input(size_t i) const { return inputs[i]->data; }
+    bool needs_grad(size_t i) const { return inputs[i].value->needs_grad(); }
+
+    // The values a backward function reads, as PyTorch's saved tensors: each
+    // throws if the value was written since the op ran, which would make the
+    // gradient silently wrong. A backward reads only what it needs, so
+    // writing into a value it never reads stays allowed, as in PyTorch. (For
+    // an input's sizes alone: grads[i], or inputs[i].value->data when the
+    // input needs no gradient.) One comparison per read.
+    const Matrix& input(size_t i) const {
+        const Edge& edge = inputs[i];
+        if (edge.value->version != edge.version)
+            throw_modified(*edge.value, "input " + std::to_string(i), edge.version);
+        return edge.value->data;
+    }
+    const Matrix& result() const {  // the op's output, made at version 0
+        if (output->version != 0)
+            throw_modified(*output, "the output", 0);
+        return output->data;
+    }
+
     void release();
+
+  private:
+    [[noreturn]] void throw_modified(const TensorImpl& value, const std::string& which,
+                                     uint32_t expected) const;
 };
 
 // The result of an op: a new value holding `data`, recorded in the graph with

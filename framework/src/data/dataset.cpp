@@ -91,6 +91,7 @@ Dataset Dataset::subset(const std::vector<int64_t>& indices) const {
     out.task = task;
     out.num_classes = num_classes;
     out.feature_names = feature_names;
+    out.target_name = target_name;
     return out;
 }
 

@@ -33,7 +33,8 @@ void validate(const SyntheticOptions& o) {
         std::string valid;
         for (const auto& k : kinds)
             valid += (valid.empty() ? "" : ", ") + k;
-        throw Error("data.kind: unknown kind '" + o.kind + "'; expected one of " + valid);
+        throw Error("data.kind: unknown kind '" + escape_text(o.kind) + "'; expected one of " +
+                    valid);
     }
     if (o.samples < 1 || o.samples > kMaxSamples)
         throw Error("data.samples must be between 1 and " + std::to_string(kMaxSamples) + ", got " +
@@ -78,6 +79,7 @@ class Points {
         d.task = Task::classification;
         d.num_classes = classes_;
         d.feature_names = {"x0", "x1"};
+        d.target_name = "y";
         std::vector<int64_t> order = detail::iota(n);
         detail::shuffle(order, gen_);
         return d.subset(order);
@@ -116,6 +118,7 @@ Dataset make_sine(const SyntheticOptions& o, Generator& gen) {
     d.targets = Tensor::from_matrix(std::move(y), {n, 1});
     d.task = Task::regression;
     d.feature_names = {"x"};
+    d.target_name = "y";
     return d;
 }
 

@@ -13,9 +13,22 @@
 namespace tinynn::detail {
 namespace {
 
+// A real path rarely nears this; the bound keeps a hostile one from flooding
+// the terminal.
+constexpr size_t kPathLength = 512;
+
+// The path and the step (which quotes the temporary's path) are escaped: a
+// control byte in an --out path must not reach the terminal raw.
 [[noreturn]] void fail(const std::filesystem::path& path, int err, const std::string& step) {
-    throw Error("cannot write \"" + path.string() + "\": " + std::generic_category().message(err) +
-                " (" + step + ")");
+    // Appended piecewise: GCC 12 misreports a + chain (-Wrestrict).
+    std::string message = "cannot write \"";
+    message += escape_text(path.string(), kPathLength);
+    message += "\": ";
+    message += std::generic_category().message(err);
+    message += " (";
+    message += escape_text(step, 2 * kPathLength);
+    message += ")";
+    throw Error(message);
 }
 
 // Closes the descriptor and removes the temporary unless the rename happened,
@@ -79,7 +92,7 @@ void sync_directory(const std::filesystem::path& target) {
 
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes, Sync sync) {
     if (path.empty())
         throw Error("cannot write a file with an empty path");
     TempFile temp(path);
@@ -100,7 +113,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
     // Without the fsync a crash soon after the rename can leave an empty file
     // under the new name on file systems that reorder metadata and data.
     // EINVAL means the file system cannot sync (nothing to be done about it).
-    if (::fsync(temp.fd()) != 0) {
+    if (sync == Sync::yes && ::fsync(temp.fd()) != 0) {
         const int err = errno;
         if (err != EINVAL)
             fail(path, err, "syncing \"" + temp.path() + "\"");
@@ -112,7 +125,8 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
         fail(path, err, "renaming \"" + temp.path() + "\" over it");
     }
     temp.mark_renamed();
-    sync_directory(path);
+    if (sync == Sync::yes)
+        sync_directory(path);
 }
 
 }  // namespace tinynn::detail

@@ -1,14 +1,19 @@
 #include "tinynn/serialize.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <istream>
 #include <limits>
 #include <new>
+#include <streambuf>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -20,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.hpp"
+#include "io/safetensors_encode.hpp"
 
 namespace tinynn {
 namespace {
@@ -30,7 +36,9 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 // The reference implementation's limit: a larger header is refused before any
-// of it is parsed.
+// of it is read. The header is parsed as it is read, never held whole, so
+// what this bounds is the time spent on a hostile one (and the longest single
+// JSON string, which the parser holds whole).
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 // Lists in a tensor entry hold at most 2 numbers; the cap only has to be small
 // enough that a hostile header cannot make the parser build huge arrays, and
@@ -38,22 +46,26 @@ constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 constexpr size_t kMaxListLength = 16;
 constexpr std::string_view kMetadataKey = "__metadata__";
 
+// File names are quoted whole where they can be: a real path rarely nears
+// this, and a bound still keeps a hostile one from flooding the terminal.
+constexpr size_t kPathLength = 512;
+// Tensor names and JSON values as messages quote them.
+constexpr size_t kNameLength = 60;
+// nlohmann's messages are short, but may quote the token being read.
+constexpr size_t kJsonMessageLength = 200;
+
 std::string quoted(const fs::path& path) {
-    return "\"" + path.string() + "\"";
+    return "\"" + escape_text(path.string(), kPathLength) + "\"";
 }
 
-// A JSON value for an error message: escaped, so control bytes in a hostile
-// file cannot garble the one-line error, and cut short.
+// A JSON value for an error message, cut short, its control bytes escaped so
+// that a hostile file cannot garble the one-line error.
 std::string brief(const Json& value) {
-    std::string s = value.dump(-1, ' ', false, Json::error_handler_t::replace);
-    constexpr size_t kMax = 60;
-    if (s.size() > kMax)
-        s = s.substr(0, kMax) + "...";
-    return s;
+    return escape_text(value.dump(-1, ' ', false, Json::error_handler_t::replace), kNameLength);
 }
 
 std::string tensor_label(const std::string& name) {
-    return "tensor " + brief(Json(name));
+    return "tensor \"" + escape_text(name, kNameLength) + "\"";
 }
 
 std::string format_u64_pair(uint64_t a, uint64_t b) {
@@ -98,10 +110,28 @@ void append_f32_le(std::string& out, const float* values, size_t count) {
     throw Error("save_safetensors: " + what);
 }
 
-std::string encode(const nn::StateDict& tensors) {
+// What is wrong with metadata of this size (serialize.hpp's bounds), or empty.
+std::string metadata_bounds_error(size_t entries, size_t bytes) {
+    if (entries > kMaxMetadataEntries)
+        return "__metadata__ has more than " + std::to_string(kMaxMetadataEntries) + " entries";
+    if (bytes > kMaxMetadataBytes)
+        return "__metadata__ holds more than " + std::to_string(kMaxMetadataBytes) +
+               " bytes of keys and values";
+    return {};
+}
+
+std::string encode(const nn::StateDict& tensors, const SafetensorsMetadata& metadata) {
     // Insertion-ordered so the header lists the tensors, and each entry its
     // fields, in the order the reference implementation writes them.
     nlohmann::ordered_json header = nlohmann::ordered_json::object();
+    if (!metadata.empty()) {
+        size_t bytes = 0;
+        for (const auto& [key, value] : metadata)
+            bytes += key.size() + value.size();
+        if (const std::string error = metadata_bounds_error(metadata.size(), bytes); !error.empty())
+            fail_save(error);
+        header[std::string(kMetadataKey)] = metadata;
+    }
     std::unordered_set<std::string> seen;
     uint64_t offset = 0;
     for (const auto& [name, tensor] : tensors) {
@@ -122,7 +152,9 @@ std::string encode(const nn::StateDict& tensors) {
     try {
         json = header.dump();
     } catch (const nlohmann::json::exception&) {
-        fail_save("a tensor name is not valid UTF-8, which the JSON header requires");
+        fail_save(
+            "a tensor name or __metadata__ entry is not valid UTF-8, which the JSON header "
+            "requires");
     }
     // Padding to a multiple of 8 keeps the data 8-byte aligned in the file, as
     // the reference implementation's writer does.
@@ -139,13 +171,34 @@ std::string encode(const nn::StateDict& tensors) {
 
 // ---------------------------------------------------------------- reading
 
-// Reads in two steps: the header, whose length is checked against the file
-// size and a cap before anything is allocated, is validated in full; only then
-// is each tensor's range read straight into its storage. So a hostile file
-// costs at most its header to refuse, and a valid one is held in memory once.
+// Reads in two steps. First the header: its length is checked against the
+// file size and a cap before any of it is read, and it is parsed as it is
+// read, in blocks, so it is never held whole; every entry is checked, and for
+// a load into a model, against the model's names and shapes. Only then is
+// each tensor's range read, into storage of the size already checked. So a
+// file is refused at the cost of its header at most, and a file for another
+// model before any of its data is read, however large it is.
 class Reader {
   public:
-    explicit Reader(fs::path path) : path_(std::move(path)) {}
+    struct Entry {
+        std::string name;
+        Shape shape;
+        uint64_t begin;
+        uint64_t end;
+        size_t param;  // its index in the expected tensors, when they are given
+    };
+
+    // `expected`, when given, is what the file must hold exactly (a model's
+    // state_dict). Names that are not in it are dropped as the parser meets
+    // them, so that they cannot grow the parsed header, and reported once the
+    // header is read, with the names the file misses.
+    // `keep_metadata`: the entries of "__metadata__" are kept for metadata().
+    Reader(fs::path path, const nn::StateDict* expected, bool keep_metadata = false)
+        : path_(std::move(path)), expected_(expected), keep_metadata_(keep_metadata) {
+        if (expected_)
+            for (size_t i = 0; i < expected_->size(); ++i)
+                expected_index_.emplace((*expected_)[i].first, i);
+    }
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
     ~Reader() {
@@ -153,7 +206,8 @@ class Reader {
             ::close(fd_);
     }
 
-    nn::StateDict read() {
+    // Checks the whole header, reading none of the data.
+    std::vector<Entry> read_header() {
         const uint64_t size = open_file();
         if (size < 8)
             fail("the file is " + std::to_string(size) +
@@ -170,40 +224,132 @@ class Reader {
             fail("the header length " + std::to_string(header_len) + " is more than the " +
                  std::to_string(size - 8) + " bytes that follow it in the file");
 
-        std::string text(header_len, '\0');
-        read_at(text.data(), header_len, 8);
+        HeaderStream header(*this, header_len);
+        std::istream text(&header);
         const Json root = parse_header(text);
 
-        const uint64_t data_start = 8 + header_len;
-        const uint64_t data_size = size - data_start;
+        data_start_ = 8 + header_len;
+        const uint64_t data_size = size - data_start_;
         std::vector<Entry> entries;
         entries.reserve(order_.size());
         for (const std::string& name : order_) {
             const Json& value = root.at(name);
             if (name == kMetadataKey)
                 check_metadata(value);
-            else
+            if (name == kMetadataKey && keep_metadata_ && value.is_object())
+                for (const auto& [key, text] : value.items())
+                    metadata_.emplace(key, text.get<std::string>());
+            if (name != kMetadataKey)
                 entries.push_back(parse_entry(name, value, data_size));
         }
+        if (expected_)
+            check_against_model(entries);
         check_tiling(entries, data_size);
+        return entries;
+    }
 
-        nn::StateDict out;
-        out.reserve(entries.size());
-        for (const Entry& e : entries)
-            out.emplace_back(e.name, read_tensor(e, data_start));
-        return out;
+    // The entry's bytes, as storage of its shape (see tinynn::Matrix).
+    Matrix read_storage(const Entry& e) const {
+        const auto [rows, cols] = storage_dims(e.shape);
+        Matrix storage;
+        try {
+            storage.resize(rows, cols);
+        } catch (const std::bad_alloc&) {
+            fail("not enough memory for " + tensor_label(e.name) + " of shape " +
+                 format_shape(e.shape));
+        }
+        const uint64_t bytes = e.end - e.begin;
+        if (bytes > 0) {
+            read_at(storage.data(), bytes, data_start_ + e.begin);
+            if constexpr (std::endian::native == std::endian::big) {
+                for (Eigen::Index i = 0; i < storage.size(); ++i) {
+                    const auto bits = std::bit_cast<uint32_t>(storage.data()[i]);
+                    storage.data()[i] = std::bit_cast<float>(__builtin_bswap32(bits));
+                }
+            }
+        }
+        return storage;
     }
 
   private:
-    struct Entry {
-        std::string name;
-        Shape shape;
-        uint64_t begin;
-        uint64_t end;
+    // The header as the parser reads it, a block at a time. A NUL byte is
+    // refused where it is met: nlohmann's lexer would take it for the end of
+    // the input and ignore what follows, and no valid JSON text holds one.
+    // A run of whitespace between tokens reaches the parser as its first
+    // character alone, which means the same JSON: the lexer keeps the
+    // whitespace before a token until the token starts, so a header of 100 MB
+    // of spaces would otherwise be held whole.
+    class HeaderStream : public std::streambuf {
+      public:
+        HeaderStream(const Reader& reader, uint64_t length) : reader_(reader), left_(length) {}
+
+      protected:
+        int_type underflow() override {
+            if (gptr() < egptr())
+                return traits_type::to_int_type(*gptr());
+            size_t kept = 0;
+            while (kept == 0) {
+                if (left_ == 0)
+                    return traits_type::eof();
+                const auto n = static_cast<size_t>(std::min<uint64_t>(left_, raw_.size()));
+                reader_.read_at(raw_.data(), n, 8 + done_);
+                if (const void* nul = std::memchr(raw_.data(), '\0', n))
+                    reader_.fail(
+                        "the header is not valid JSON: it contains a NUL byte at offset " +
+                        std::to_string(done_ + static_cast<uint64_t>(static_cast<const char*>(nul) -
+                                                                     raw_.data())));
+                done_ += n;
+                left_ -= n;
+                kept = squeeze(n);
+            }
+            setg(block_.data(), block_.data(), block_.data() + kept);
+            return traits_type::to_int_type(block_[0]);
+        }
+
+      private:
+        // Copies the first n bytes of raw_ into block_, but for the second
+        // and later characters of each whitespace run outside strings, and
+        // returns how many it kept.
+        size_t squeeze(size_t n) {
+            size_t kept = 0;
+            for (size_t i = 0; i < n; ++i) {
+                const char c = raw_[i];
+                if (in_string_) {
+                    if (escaped_)
+                        escaped_ = false;
+                    else if (c == '\\')
+                        escaped_ = true;
+                    else if (c == '"')
+                        in_string_ = false;
+                } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                    if (after_space_)
+                        continue;
+                    after_space_ = true;
+                } else {
+                    after_space_ = false;
+                    in_string_ = c == '"';
+                }
+                block_[kept++] = c;
+            }
+            return kept;
+        }
+
+        const Reader& reader_;
+        uint64_t done_ = 0;  // header bytes read so far
+        uint64_t left_;
+        bool in_string_ = false;
+        bool escaped_ = false;      // after a backslash in a string
+        bool after_space_ = false;  // after whitespace outside strings
+        std::array<char, 64 * 1024> raw_{};
+        std::array<char, 64 * 1024> block_{};
     };
 
     [[noreturn]] void fail(const std::string& what) const {
         throw Error("load_safetensors: " + quoted(path_) + ": " + what);
+    }
+    // A well-formed file that does not fit the model it is loaded into.
+    [[noreturn]] void fail_model(const std::string& what) const {
+        throw Error("load: " + quoted(path_) + ": " + what);
     }
     [[noreturn]] void fail_os(int err) const { fail(std::generic_category().message(err)); }
 
@@ -247,8 +393,10 @@ class Reader {
     // Parses the header, refusing as early as the parser lets us what could
     // only make a hostile header expensive: duplicate names (which the JSON
     // object would otherwise silently collapse), unexpected fields, nesting
-    // deeper than the format uses, and long lists.
-    Json parse_header(std::string_view text) {
+    // deeper than the format uses, and long lists. What nothing reads is
+    // dropped as it is parsed: the names a model does not have and, unless
+    // kept, the entries of "__metadata__", once checked.
+    Json parse_header(std::istream& text) {
         std::unordered_set<std::string> names;
         std::unordered_set<std::string> fields;
         std::string tensor;
@@ -260,18 +408,29 @@ class Reader {
                 case Event::key: {
                     const auto& key = parsed.get_ref<const std::string&>();
                     if (depth == 1) {
+                        tensor = key;
+                        if (expected_ && key != kMetadataKey && !expected_index_.contains(key)) {
+                            if (unexpected_count_++ == 0)
+                                first_unexpected_ = key;
+                            return false;
+                        }
                         if (!names.insert(key).second)
                             fail("the header lists " + label(key) + " twice");
                         order_.push_back(key);
-                        tensor = key;
                     } else if (depth == 2) {
                         if (!fields.insert(key).second)
                             fail(label(tensor) + " has the field " + brief(parsed) + " twice");
-                        if (tensor != kMetadataKey && key != "dtype" && key != "shape" &&
-                            key != "data_offsets")
+                        field = key;
+                        if (tensor == kMetadataKey) {
+                            if (!keep_metadata_)
+                                return false;
+                            metadata_bytes_ += key.size();
+                            check_metadata_size(fields.size());
+                            break;
+                        }
+                        if (key != "dtype" && key != "shape" && key != "data_offsets")
                             fail(tensor_label(tensor) + " has an unexpected field " +
                                  brief(parsed) + " (expected dtype, shape and data_offsets)");
-                        field = key;
                     }
                     break;
                 }
@@ -286,6 +445,10 @@ class Reader {
                             fail(label(tensor) + " is an array; expected an object");
                         fields.clear();
                     }
+                    if (depth == 2 && tensor == kMetadataKey)
+                        fail("__metadata__ entry " + brief(Json(field)) + " is a JSON " +
+                             (event == Event::array_start ? "array" : "object") +
+                             "; expected a string");
                     if (depth == 2)
                         list_length = 0;
                     if (depth > 2)
@@ -296,6 +459,13 @@ class Reader {
                     if (depth == 0)
                         fail("the header is a JSON " + std::string(parsed.type_name()) +
                              "; expected an object mapping names to tensors");
+                    if (depth == 2 && tensor == kMetadataKey && !parsed.is_string())
+                        fail("__metadata__ entry " + brief(Json(field)) + " is a JSON " +
+                             std::string(parsed.type_name()) + "; expected a string");
+                    if (depth == 2 && tensor == kMetadataKey && keep_metadata_) {
+                        metadata_bytes_ += parsed.get_ref<const std::string&>().size();
+                        check_metadata_size(fields.size());
+                    }
                     if (depth == 3 && ++list_length > kMaxListLength)
                         fail(label(tensor) + ": field " + brief(Json(field)) + " has more than " +
                              std::to_string(kMaxListLength) + " entries");
@@ -305,20 +475,16 @@ class Reader {
             }
             return true;
         };
-        // nlohmann's lexer takes a NUL byte for the end of the input and would
-        // ignore whatever follows it; no valid JSON text contains one.
-        if (const auto nul = text.find('\0'); nul != std::string_view::npos)
-            fail("the header is not valid JSON: it contains a NUL byte at offset " +
-                 std::to_string(nul));
         try {
-            return Json::parse(text.begin(), text.end(), check);
+            return Json::parse(text, check);
         } catch (const Json::exception& e) {
             // e.what() is "[json.exception.parse_error.101] parse error at ...":
-            // the part after the bracket is what a user can act on.
+            // the part after the bracket is what a user can act on. It quotes
+            // the token read so far, which a hostile header can make huge.
             std::string why = e.what();
             if (const auto pos = why.find("] "); pos != std::string::npos)
                 why = why.substr(pos + 2);
-            fail("the header is not valid JSON: " + why);
+            fail("the header is not valid JSON: " + escape_text(why, kJsonMessageLength));
         }
     }
 
@@ -326,16 +492,17 @@ class Reader {
         return key == kMetadataKey ? std::string("__metadata__") : tensor_label(key);
     }
 
+    void check_metadata_size(size_t entries) const {
+        if (const std::string error = metadata_bounds_error(entries, metadata_bytes_);
+            !error.empty())
+            fail(error);
+    }
+
+    // Its entries were checked (and, unless kept, dropped) as the header was parsed.
     void check_metadata(const Json& value) const {
-        if (value.is_null())
-            return;
-        if (!value.is_object())
+        if (!value.is_null() && !value.is_object())
             fail("__metadata__ is a JSON " + std::string(value.type_name()) +
                  "; expected an object mapping strings to strings");
-        for (const auto& [key, v] : value.items())
-            if (!v.is_string())
-                fail("__metadata__ entry " + brief(Json(key)) + " is a JSON " +
-                     std::string(v.type_name()) + "; expected a string");
     }
 
     Entry parse_entry(const std::string& name, const Json& value, uint64_t data_size) const {
@@ -353,7 +520,7 @@ class Reader {
         if (dtype.get_ref<const std::string&>() != "F32")
             fail(who + " has dtype " + brief(dtype) + "; only F32 (32-bit float) is supported");
 
-        Entry e{name, {}, 0, 0};
+        Entry e{name, {}, 0, 0, expected_ ? expected_index_.at(name) : 0};
         const Json& shape = value["shape"];
         if (!shape.is_array())
             fail(who + ": shape is " + brief(shape) + "; expected a list of non-negative integers");
@@ -432,37 +599,84 @@ class Reader {
                  std::to_string(covered) + " (trailing bytes after the last tensor)");
     }
 
-    Tensor read_tensor(const Entry& e, uint64_t data_start) const {
-        const auto [rows, cols] = storage_dims(e.shape);
-        Matrix storage;
-        try {
-            storage.resize(rows, cols);
-        } catch (const std::bad_alloc&) {
-            fail("not enough memory for " + tensor_label(e.name) + " of shape " +
-                 format_shape(e.shape));
+    // The file must hold every tensor of the model, with its shape, and
+    // nothing else. The names it has beyond the model's were dropped while
+    // parsing and are reported here, beside the first name it misses.
+    void check_against_model(const std::vector<Entry>& entries) const {
+        std::vector<bool> found(expected_->size(), false);
+        for (const Entry& e : entries)
+            found[e.param] = true;
+        const auto missing = static_cast<size_t>(std::count(found.begin(), found.end(), false));
+        if (missing > 0) {
+            const auto first =
+                static_cast<size_t>(std::find(found.begin(), found.end(), false) - found.begin());
+            const auto& [name, param] = (*expected_)[first];
+            std::string what = "the model's " + tensor_label(name) + " (shape " +
+                               format_shape(param.shape()) + ") is missing";
+            if (missing > 1)
+                what += ", as are " + std::to_string(missing - 1) + " more of its tensors";
+            if (unexpected_count_ > 0)
+                what += "; the file has instead " + unexpected_names();
+            fail_model(what);
         }
-        const uint64_t bytes = e.end - e.begin;
-        if (bytes > 0) {
-            read_at(storage.data(), bytes, data_start + e.begin);
-            if constexpr (std::endian::native == std::endian::big) {
-                for (Eigen::Index i = 0; i < storage.size(); ++i) {
-                    const auto bits = std::bit_cast<uint32_t>(storage.data()[i]);
-                    storage.data()[i] = std::bit_cast<float>(__builtin_bswap32(bits));
-                }
-            }
+        if (unexpected_count_ > 0)
+            fail_model("the file has " + unexpected_names() + ", which the model does not have (" +
+                       model_names() + ")");
+        for (const Entry& e : entries) {
+            const Shape& want = (*expected_)[e.param].second.shape();
+            if (e.shape != want)
+                fail_model(tensor_label(e.name) + " has shape " + format_shape(e.shape) +
+                           " but the model expects " + format_shape(want));
         }
-        return Tensor::from_matrix(std::move(storage), e.shape);
     }
 
+    std::string unexpected_names() const {
+        std::string s = tensor_label(first_unexpected_);
+        if (unexpected_count_ > 1)
+            s += " and " + std::to_string(unexpected_count_ - 1) + " other tensors";
+        return s;
+    }
+
+    // The model's tensor names for a message, the first few of them.
+    std::string model_names() const {
+        constexpr size_t kShown = 6;
+        std::string s = "its tensors are ";
+        for (size_t i = 0; i < std::min(kShown, expected_->size()); ++i)
+            s += (i > 0 ? ", " : "") + escape_text((*expected_)[i].first, kNameLength);
+        if (expected_->empty())
+            s = "it has no tensors";
+        else if (expected_->size() > kShown)
+            s += ", ... (" + std::to_string(expected_->size()) + " in all)";
+        return s;
+    }
+
+  public:
+    const SafetensorsMetadata& metadata() const { return metadata_; }
+
+  private:
     fs::path path_;
+    const nn::StateDict* expected_;
+    bool keep_metadata_;
+    SafetensorsMetadata metadata_;
+    size_t metadata_bytes_ = 0;  // keys and values kept so far
+    std::unordered_map<std::string, size_t> expected_index_;
     int fd_ = -1;
-    std::vector<std::string> order_;  // the header's keys, in the file's order
+    uint64_t data_start_ = 0;
+    std::vector<std::string> order_;  // the header's kept keys, in the file's order
+    size_t unexpected_count_ = 0;     // names the model does not have
+    std::string first_unexpected_;
 };
 
 }  // namespace
 
-void save_safetensors(const nn::StateDict& tensors, const std::filesystem::path& path) {
-    const std::string bytes = encode(tensors);
+std::string detail::encode_safetensors(const nn::StateDict& tensors,
+                                       const SafetensorsMetadata& metadata) {
+    return encode(tensors, metadata);
+}
+
+void save_safetensors(const nn::StateDict& tensors, const std::filesystem::path& path,
+                      const SafetensorsMetadata& metadata) {
+    const std::string bytes = encode(tensors, metadata);
     try {
         detail::write_file_atomically(path, bytes);
     } catch (const Error& e) {
@@ -470,20 +684,41 @@ void save_safetensors(const nn::StateDict& tensors, const std::filesystem::path&
     }
 }
 
-void save(const nn::Module& module, const std::filesystem::path& path) {
-    save_safetensors(module.state_dict(), path);
+void save(const nn::Module& module, const std::filesystem::path& path,
+          const SafetensorsMetadata& metadata) {
+    save_safetensors(module.state_dict(), path, metadata);
+}
+
+SafetensorsMetadata load_safetensors_metadata(const std::filesystem::path& path) {
+    Reader reader(path, nullptr, /*keep_metadata=*/true);
+    reader.read_header();
+    return reader.metadata();
 }
 
 nn::StateDict load_safetensors(const std::filesystem::path& path) {
-    return Reader(path).read();
+    Reader reader(path, nullptr);
+    const std::vector<Reader::Entry> entries = reader.read_header();
+    nn::StateDict out;
+    out.reserve(entries.size());
+    for (const Reader::Entry& e : entries)
+        out.emplace_back(e.name, Tensor::from_matrix(reader.read_storage(e), e.shape));
+    return out;
 }
 
 void load(nn::Module& module, const std::filesystem::path& path) {
-    const nn::StateDict state = load_safetensors(path);
-    try {
-        module.load_state_dict(state, /*strict=*/true);
-    } catch (const Error& e) {
-        throw Error("load: " + quoted(path) + ": " + e.what());
+    const nn::StateDict params = module.state_dict();
+    Reader reader(path, &params);
+    const std::vector<Reader::Entry> entries = reader.read_header();
+    // Every tensor is read before any is copied in, so that a read failing
+    // part-way (the file shrank, an I/O error) leaves the module as it was.
+    // The header check has bounded this copy by the model's own size.
+    std::vector<Matrix> staged;
+    staged.reserve(entries.size());
+    for (const Reader::Entry& e : entries)
+        staged.push_back(reader.read_storage(e));
+    for (size_t i = 0; i < entries.size(); ++i) {
+        Tensor target = params[entries[i].param].second;
+        target.matrix() = staged[i];
     }
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "autograd/graph.hpp"
+#include "tensor/summation.hpp"
 #include "threads/team.hpp"
 #include "tinynn/autograd.hpp"
 #include "tinynn/nn/functional.hpp"
@@ -99,24 +100,26 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
 
     detail::BackwardFn backward = [parts](const Node& n, const Matrix& dy,
                                           std::vector<Matrix>& grads) {
-        const Matrix& x = n.input(0);  // [batch, in]
-        const Matrix& w = n.input(1);  // [out, in]
         const bool bias = n.inputs.size() == 3 && n.needs_grad(2);
         // Part p computes the gradient of its input features (dx_p, from
         // w_cols) and of its output features' weights and biases (dw_p, db_p,
         // from dy_cols, as in the forward); on one thread, whole matrices.
+        // The input's gradient reads the weight and the weight's the input,
+        // each only when needed: the values PyTorch saves (Node::input checks
+        // them). The weight's and the bias's sum over the batch
+        // (tensor/summation.hpp).
         const auto input_grad = [&](auto&& dx_p, const auto& w_cols) {
             dx_p.noalias() = dy * w_cols;  // [batch, in_p]
         };
         const auto weight_grad = [&](auto&& dw_p, const auto& dy_cols) {
-            dw_p.noalias() = dy_cols.transpose() * x;  // [out_p, in]
+            detail::product_over_rows(dy_cols, n.input(0), dw_p);  // [out_p, in]
         };
         const auto bias_grad = [&](auto&& db_p, const auto& dy_cols) {
-            db_p = dy_cols.colwise().sum();  // [1, out_p]
+            detail::column_sums(dy_cols, db_p.data());  // [1, out_p]
         };
         if (parts == 1) {
             if (n.needs_grad(0))
-                input_grad(grads[0], w);
+                input_grad(grads[0], n.input(1));
             if (n.needs_grad(1))
                 weight_grad(grads[1], dy);
             if (bias)
@@ -125,10 +128,11 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
         }
         detail::run_parts(parts, [&](int p) {
             if (n.needs_grad(0)) {
+                const Matrix& w = n.input(1);  // [out, in]
                 const auto [lo, hi] = detail::part_range(w.cols(), p, parts);
                 input_grad(grads[0].middleCols(lo, hi - lo), w.middleCols(lo, hi - lo));
             }
-            const auto [lo, hi] = detail::part_range(w.rows(), p, parts);
+            const auto [lo, hi] = detail::part_range(dy.cols(), p, parts);
             if (n.needs_grad(1))
                 weight_grad(grads[1].middleRows(lo, hi - lo), dy.middleCols(lo, hi - lo));
             if (bias)

@@ -8,6 +8,60 @@
 
 namespace tinynn::nn {
 
+struct HookHandle::Hooks {
+    uint64_t next_id = 1;
+    std::vector<std::pair<uint64_t, ForwardHook>> list;
+};
+
+void HookHandle::remove() {
+    if (const auto hooks = hooks_.lock())
+        std::erase_if(hooks->list, [this](const auto& entry) { return entry.first == id_; });
+    hooks_.reset();
+}
+
+Tensor Module::operator()(const Tensor& input) {
+    Tensor output = forward(input);
+    if (hooks_.list)
+        // A copy: a hook may remove itself (or add another) while it runs.
+        for (const auto& [id, hook] : std::vector(hooks_.list->list))
+            hook(*this, input, output);
+    return output;
+}
+
+HookHandle Module::register_forward_hook(ForwardHook hook) {
+    if (!hook)
+        throw Error("register_forward_hook: the hook is empty");
+    if (!hooks_.list)
+        hooks_.list = std::make_shared<HookHandle::Hooks>();
+    const uint64_t id = hooks_.list->next_id++;
+    hooks_.list->list.emplace_back(id, std::move(hook));
+    return HookHandle(hooks_.list, id);
+}
+
+void Module::apply(const std::function<void(Module&)>& fn) {
+    for (auto& [name, child] : children_)
+        child->apply(fn);
+    fn(*this);
+}
+
+std::vector<std::pair<std::string, Module*>> Module::named_modules() {
+    std::vector<std::pair<std::string, Module*>> out{{"", this}};
+    std::unordered_set<const Module*> seen{this};
+    // Breadth of one level at a time would reorder torch's pre-order walk.
+    std::function<void(Module&, const std::string&)> walk = [&](Module& m,
+                                                                const std::string& prefix) {
+        for (auto& [name, child] : m.children_) {
+            if (!seen.insert(child.get()).second)
+                continue;
+            const std::string full = prefix.empty() ? name : prefix + "." + name;
+            out.emplace_back(full, child.get());
+            walk(*child, full);
+        }
+    };
+    walk(*this, "");
+    return out;
+}
+
 Tensor Module::forward(const Tensor&) {
     throw Error(describe() + " has no single-input forward; call it with its own arguments");
 }
@@ -77,9 +131,16 @@ std::vector<Tensor> Module::parameters(bool recurse) const {
     return out;
 }
 
-void Module::zero_grad() {
-    for (Tensor& p : parameters())
-        p.set_grad(Tensor());
+void Module::zero_grad(bool set_to_none) {
+    for (Tensor& p : parameters()) {
+        Tensor grad = p.grad();
+        if (!grad.defined())
+            continue;
+        if (set_to_none)
+            p.set_grad(Tensor());
+        else  // in place, as torch: a handle to the grad taken earlier sees the zeros
+            grad.matrix().setZero();
+    }
 }
 
 void Module::train(bool on) {

@@ -9,22 +9,16 @@ void Sequential::push_back(std::shared_ptr<Module> module) {
 }
 
 Tensor Sequential::forward(const Tensor& input) {
-    return forward(input, {});
-}
-
-Tensor Sequential::forward(const Tensor& input, const LayerObserver& observe) {
     Tensor x = input;
     const auto& layers = named_children();
     for (size_t i = 0; i < layers.size(); ++i) {
         Tensor y;
         try {
-            y = layers[i].second->forward(x);
+            y = (*layers[i].second)(x);  // with the layer's forward hooks
         } catch (const Error& e) {
             throw Error("Sequential layer " + std::to_string(i) + " (" +
                         layers[i].second->describe() + "): " + e.what());
         }
-        if (observe)
-            observe(i, x, y);
         x = std::move(y);
     }
     return x;

@@ -20,7 +20,7 @@ Tensor sigmoid(const Tensor& x) {
     kernels::sigmoid_forward(x.matrix(), y);
     return make_result(std::move(y), x.shape(), "sigmoid", {&x},
                        [](const Node& n, const Matrix& dy, std::vector<Matrix>& grads) {
-                           kernels::sigmoid_backward(n.output->data, dy, grads[0]);
+                           kernels::sigmoid_backward(n.result(), dy, grads[0]);
                        });
 }
 
@@ -29,7 +29,7 @@ Tensor tanh(const Tensor& x) {
     kernels::tanh_forward(x.matrix(), y);
     return make_result(std::move(y), x.shape(), "tanh", {&x},
                        [](const Node& n, const Matrix& dy, std::vector<Matrix>& grads) {
-                           kernels::tanh_backward(n.output->data, dy, grads[0]);
+                           kernels::tanh_backward(n.result(), dy, grads[0]);
                        });
 }
 

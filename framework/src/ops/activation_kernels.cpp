@@ -6,8 +6,9 @@ void sigmoid_forward(const Matrix& x, Matrix& y) {
     y = (1.0f + (-x.array()).exp()).inverse().matrix();
 }
 
+// Grouped as PyTorch's kernel, dy * (1 - y) * y, for the same roundings.
 void sigmoid_backward(const Matrix& y, const Matrix& dy, Matrix& dx) {
-    dx = (dy.array() * y.array() * (1.0f - y.array())).matrix();
+    dx = (dy.array() * (1.0f - y.array()) * y.array()).matrix();
 }
 
 void tanh_forward(const Matrix& x, Matrix& y) {
@@ -18,12 +19,15 @@ void tanh_backward(const Matrix& y, const Matrix& dy, Matrix& dx) {
     dx = (dy.array() * (1.0f - y.array().square())).matrix();
 }
 
+// Eigen's max, like PyTorch's, keeps x when the comparison fails: relu(NaN)
+// = NaN, relu(-0) = -0 (tests/ops/numerics.test.cpp, vectorised and not).
 void relu_forward(const Matrix& x, Matrix& y) {
     y = x.cwiseMax(0.0f);
 }
 
+// PyTorch zeroes the gradient where the output is <= 0, so it passes at NaN.
 void relu_backward(const Matrix& x, const Matrix& dy, Matrix& dx) {
-    dx = (x.array() > 0.0f).select(dy.array(), 0.0f).matrix();
+    dx = (x.array() <= 0.0f).select(0.0f, dy.array()).matrix();
 }
 
 void leaky_relu_forward(const Matrix& x, float slope, Matrix& y) {

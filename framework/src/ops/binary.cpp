@@ -75,12 +75,10 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
     return broadcast_op(
         a, b, "mul", [](const auto& x, const auto& y) { return x * y; },
         [](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
-            const Matrix& x = n.input(0);
-            const Matrix& y = n.input(1);
             if (n.needs_grad(0))
-                reduce_into(g.cwiseProduct(expand(y, g.rows(), g.cols())), grads[0]);
+                reduce_into(g.cwiseProduct(expand(n.input(1), g.rows(), g.cols())), grads[0]);
             if (n.needs_grad(1))
-                reduce_into(g.cwiseProduct(expand(x, g.rows(), g.cols())), grads[1]);
+                reduce_into(g.cwiseProduct(expand(n.input(0), g.rows(), g.cols())), grads[1]);
         });
 }
 
@@ -88,15 +86,16 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
     return broadcast_op(
         a, b, "div", [](const auto& x, const auto& y) { return x / y; },
         [](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
-            const Matrix& x = n.input(0);
-            const Matrix& y = n.input(1);
-            const auto yb = expand(y, g.rows(), g.cols()).array();
+            const auto yb = expand(n.input(1), g.rows(), g.cols()).array();
             if (n.needs_grad(0))
                 reduce_into((g.array() / yb).matrix(), grads[0]);
-            if (n.needs_grad(1))
-                reduce_into(
-                    (-g.array() * expand(x, g.rows(), g.cols()).array() / (yb * yb)).matrix(),
-                    grads[1]);
+            // PyTorch's -g * ((x / y) / y): dividing twice keeps the quotient
+            // in range where y * y under- or overflows (x = 1e-30, y = 1e-30
+            // gives -1e30 where -x / (y * y) gave -inf).
+            if (n.needs_grad(1)) {
+                const auto xb = expand(n.input(0), g.rows(), g.cols()).array();
+                reduce_into((-g.array() * ((xb / yb) / yb)).matrix(), grads[1]);
+            }
         });
 }
 
@@ -137,12 +136,14 @@ Tensor operator-(float s, const Tensor& b) {
         [](const Node&, const Matrix& g, std::vector<Matrix>& grads) { grads[0] = -g; });
 }
 
+// As PyTorch computes s / b: b's reciprocal times s, whose gradient is
+// -(g * s) * (r * r) for r = 1 / b (finite where b * b would overflow).
 Tensor operator/(float s, const Tensor& b) {
     return scalar_op(
-        b, "rdiv", [s](const auto& x) { return s / x; },
+        b, "rdiv", [s](const auto& x) { return x.inverse() * s; },
         [s](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
-            const auto x = n.input(0).array();
-            grads[0] = (-s * g.array() / (x * x)).matrix();
+            const auto r = n.input(0).array().inverse();
+            grads[0] = (-(g.array() * s) * (r * r)).matrix();
         });
 }
 

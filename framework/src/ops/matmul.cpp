@@ -4,6 +4,7 @@
 #include <string>
 
 #include "autograd/graph.hpp"
+#include "tensor/summation.hpp"
 #include "threads/team.hpp"
 #include "tinynn/ops.hpp"
 
@@ -57,38 +58,43 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     return make_result(
         std::move(y), std::move(shape), "matmul", {&a, &b},
         [rb, parts](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
-            const Matrix& A = n.input(0);                    // [n, k]
-            const ConstMap B = as_right(n.input(1), rb);     // [k, m]
-            const ConstMap G(g.data(), A.rows(), B.cols());  // [n, m]
+            // a's gradient reads b and b's reads a, each only when it is
+            // needed: the operands PyTorch saves (Node::input checks them).
+            // The sizes, from the stored operands without reading them:
+            const Matrix& a_storage = n.inputs[0].value->data;                 // [n, k]
+            const ConstMap b_storage = as_right(n.inputs[1].value->data, rb);  // [k, m]
+            const ConstMap G(g.data(), a_storage.rows(), b_storage.cols());    // [n, m]
             if (n.needs_grad(1))
-                grads[1].resize(B.rows(), B.cols());
+                grads[1].resize(b_storage.rows(), b_storage.cols());
             // Part p: its columns of each gradient, from its rows of b
-            // and its columns of g; whole matrices on one thread.
+            // and its columns of g; whole matrices on one thread. b's
+            // gradient sums over a's rows (tensor/summation.hpp).
             const auto a_grad = [&](auto&& da_p, const auto& b_rows) {
                 da_p.noalias() = G * b_rows.transpose();  // [n, k_p]
             };
             const auto b_grad = [&](auto&& db_p, const auto& g_cols) {
-                db_p.noalias() = A.transpose() * g_cols;  // [k, m_p]
+                detail::product_over_rows(n.input(0), g_cols, db_p);  // [k, m_p]
             };
             if (parts == 1) {
                 if (n.needs_grad(0))
-                    a_grad(grads[0], B);
+                    a_grad(grads[0], as_right(n.input(1), rb));
                 if (n.needs_grad(1))
                     b_grad(grads[1], G);
             } else {
                 detail::run_parts(parts, [&](int p) {
                     if (n.needs_grad(0)) {
+                        const ConstMap B = as_right(n.input(1), rb);  // [k, m]
                         const auto [lo, hi] = detail::part_range(B.rows(), p, parts);
                         a_grad(grads[0].middleCols(lo, hi - lo), B.middleRows(lo, hi - lo));
                     }
                     if (n.needs_grad(1)) {
-                        const auto [lo, hi] = detail::part_range(B.cols(), p, parts);
+                        const auto [lo, hi] = detail::part_range(G.cols(), p, parts);
                         b_grad(grads[1].middleCols(lo, hi - lo), G.middleCols(lo, hi - lo));
                     }
                 });
             }
             if (n.needs_grad(1) && rb == 1)
-                grads[1].resize(1, B.rows());
+                grads[1].resize(1, b_storage.rows());
         });
 }
 

@@ -1,7 +1,10 @@
-// sum and mean, over everything or along one dim.
+// sum and mean, over everything or along one dim. The sums are accurate at
+// any length (tensor/summation.hpp); a mean divides the sum by the count
+// before rounding it to float.
 
 #include "autograd/graph.hpp"
 #include "tensor/layout.hpp"
+#include "tensor/summation.hpp"
 #include "tinynn/ops.hpp"
 
 namespace tinynn {
@@ -14,12 +17,13 @@ namespace {
 
 Tensor reduce_all(const Tensor& x, bool mean, const char* op) {
     const Matrix& m = x.matrix();
-    const float scale = mean ? 1.0f / static_cast<float>(m.size()) : 1.0f;
-    Matrix out = Matrix::Constant(1, 1, m.sum() * scale);  // [1, 1]
-    return make_result(std::move(out), {}, op, {&x},
-                       [scale](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
-                           const Matrix& in = n.input(0);
-                           grads[0] = Matrix::Constant(in.rows(), in.cols(), g(0, 0) * scale);
+    const double count = mean ? static_cast<double>(m.size()) : 1.0;
+    const auto total = static_cast<float>(detail::sum_of(m.data(), m.size()) / count);
+    // PyTorch's backward divides the gradient by the count, as here.
+    const auto divisor = static_cast<float>(count);
+    return make_result(Matrix::Constant(1, 1, total), {}, op, {&x},
+                       [divisor](const Node&, const Matrix& g, std::vector<Matrix>& grads) {
+                           grads[0].setConstant(g(0, 0) / divisor);
                        });
 }
 
@@ -32,7 +36,7 @@ Tensor reduce_dim(const Tensor& x, int64_t dim, bool keepdim, bool mean, const c
     }
     const Matrix& m = x.matrix();  // [rows, cols]
     const Index count = d == 0 ? m.rows() : m.cols();
-    const float scale = mean ? 1.0f / static_cast<float>(count) : 1.0f;
+    const double divisor = mean ? static_cast<double>(count) : 1.0;
     Shape shape = x.shape();
     if (keepdim)
         shape[d] = 1;
@@ -40,22 +44,23 @@ Tensor reduce_dim(const Tensor& x, int64_t dim, bool keepdim, bool mean, const c
         shape.erase(shape.begin() + d);
     Matrix out;
     if (d == 0) {
-        out = m.colwise().sum() * scale;  // [1, cols]
+        out.resize(1, m.cols());
+        detail::column_sums(m, out.data(), divisor);
     } else {
-        out = m.rowwise().sum() * scale;  // [rows, 1]
-        if (!keepdim)
-            out.resize(1, m.rows());  // same data, as the vector {rows}
+        // [rows, 1], or the vector {rows}: the same floats either way
+        out.resize(keepdim ? m.rows() : 1, keepdim ? 1 : m.rows());
+        detail::row_sums(m, out.data(), divisor);
     }
     return make_result(
         std::move(out), std::move(shape), op, {&x},
-        [d, scale](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
-            const Matrix& in = n.input(0);  // [rows, cols]
-            if (d == 0)                     // g: [1, cols]
-                grads[0] = g.replicate(in.rows(), 1) * scale;
+        [d, g_divisor = static_cast<float>(divisor)](const Node&, const Matrix& g,
+                                                     std::vector<Matrix>& grads) {
+            Matrix& dx = grads[0];  // [rows, cols]
+            if (d == 0)             // g: [1, cols]
+                dx = g.replicate(dx.rows(), 1) / g_divisor;
             else  // g: [rows] as a row or a column
-                grads[0] =
-                    Eigen::Map<const Matrix>(g.data(), in.rows(), 1).replicate(1, in.cols()) *
-                    scale;
+                dx = Eigen::Map<const Matrix>(g.data(), dx.rows(), 1).replicate(1, dx.cols()) /
+                     g_divisor;
         });
 }
 

@@ -12,9 +12,20 @@ using detail::make_result;
 using detail::Node;
 using ConstMap = Eigen::Map<const Matrix>;
 
+namespace {
+// x's values as they are, as a new node: what t() of a vector or scalar and
+// transpose(d, d) give, as in PyTorch, so the result's requires_grad_ and
+// grad are its own and never x's.
+Tensor same_values(const Tensor& x) {
+    return make_result(
+        detail::evaluate_pooled(x.matrix()), x.shape(), "transpose", {&x},
+        [](const Node&, const Matrix& g, std::vector<Matrix>& grads) { grads[0] = g; });
+}
+}  // namespace
+
 Tensor t(const Tensor& x) {
     if (x.dim() < 2)
-        return x;
+        return same_values(x);
     const Matrix& m = x.matrix();  // [rows, cols]
     return make_result(
         m.transpose(), {x.shape()[1], x.shape()[0]}, "transpose", {&x},
@@ -24,7 +35,7 @@ Tensor t(const Tensor& x) {
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
     const int64_t d0 = detail::normalize_dim(dim0, x.dim(), "transpose");
     const int64_t d1 = detail::normalize_dim(dim1, x.dim(), "transpose");
-    return d0 == d1 ? x : t(x);
+    return d0 == d1 ? same_values(x) : t(x);
 }
 
 Tensor reshape(const Tensor& x, Shape shape) {
@@ -46,9 +57,8 @@ Tensor reshape(const Tensor& x, Shape shape) {
                     format_shape(x.shape()) + " (" + std::to_string(x.numel()) + " elements)");
     const detail::Dims d = detail::storage_dims(shape, "reshape");
     return make_result(ConstMap(x.data(), d.rows, d.cols), std::move(shape), "reshape", {&x},
-                       [](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
-                           const Matrix& in = n.input(0);
-                           grads[0] = ConstMap(g.data(), in.rows(), in.cols());
+                       [](const Node&, const Matrix& g, std::vector<Matrix>& grads) {
+                           grads[0] = ConstMap(g.data(), grads[0].rows(), grads[0].cols());
                        });
 }
 
@@ -64,16 +74,14 @@ Tensor Tensor::operator[](int64_t i) const {
     const Matrix& m = matrix();
     Matrix out = rank == 1 ? Matrix(m.block(0, k, 1, 1)) : Matrix(m.row(k));
     Shape out_shape = rank == 1 ? Shape{} : Shape{shape()[1]};
-    return detail::make_result(
-        std::move(out), std::move(out_shape), "index", {this},
-        [k, rank](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
-            const Matrix& in = n.input(0);
-            grads[0] = Matrix::Zero(in.rows(), in.cols());
-            if (rank == 1)
-                grads[0](0, k) = g(0, 0);
-            else
-                grads[0].row(k) = g;
-        });
+    return detail::make_result(std::move(out), std::move(out_shape), "index", {this},
+                               [k, rank](const Node&, const Matrix& g, std::vector<Matrix>& grads) {
+                                   grads[0].setZero();
+                                   if (rank == 1)
+                                       grads[0](0, k) = g(0, 0);
+                                   else
+                                       grads[0].row(k) = g;
+                               });
 }
 
 }  // namespace tinynn

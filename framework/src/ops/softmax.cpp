@@ -3,6 +3,7 @@
 
 #include "autograd/graph.hpp"
 #include "tensor/layout.hpp"
+#include "tensor/summation.hpp"
 #include "tinynn/ops.hpp"
 
 namespace tinynn {
@@ -22,23 +23,24 @@ void forward_rows(Kind kind, const Matrix& x, Matrix& y) {
     }
     const Eigen::VectorXf max = x.rowwise().maxCoeff();  // [rows]
     Matrix z = x.colwise() - max;                        // [rows, cols]
-    if (kind == Kind::softmax) {
-        y = z.array().exp().matrix();
-        const Eigen::VectorXf total = y.rowwise().sum();  // [rows]
+    y = z.array().exp().matrix();
+    Eigen::VectorXf total(x.rows());  // [rows]
+    detail::row_sums(y, total.data());
+    if (kind == Kind::softmax)
         y.array().colwise() /= total.array();
-    } else {
-        const Eigen::VectorXf lse = z.array().exp().rowwise().sum().log();  // [rows]
-        y = z.colwise() - lse;
-    }
+    else
+        y = z.colwise() - Eigen::VectorXf(total.array().log());
 }
 
 // y: the forward's output, dy and dx: [rows, cols].
 void backward_rows(Kind kind, const Matrix& y, const Matrix& dy, Matrix& dx) {
+    Eigen::VectorXf total(dy.rows());  // [rows]
     if (kind == Kind::softmax) {
-        const Eigen::VectorXf dot = dy.cwiseProduct(y).rowwise().sum();  // [rows]
-        dx = y.cwiseProduct(dy.colwise() - dot);
+        dx = dy.cwiseProduct(y);
+        detail::row_sums(dx, total.data());  // the dot products of dy and y
+        dx = y.cwiseProduct(dy.colwise() - total);
     } else {
-        const Eigen::VectorXf total = dy.rowwise().sum();  // [rows]
+        detail::row_sums(dy, total.data());
         dx = dy - (y.array().exp().colwise() * total.array()).matrix();
     }
 }
@@ -57,7 +59,7 @@ Tensor softmax_op(const Tensor& x, int64_t dim, Kind kind, const char* op) {
     return make_result(
         std::move(y), x.shape(), op, {&x},
         [kind, along_rows](const Node& n, const Matrix& dy, std::vector<Matrix>& grads) {
-            const Matrix& out = n.output->data;
+            const Matrix& out = n.result();
             if (along_rows) {
                 backward_rows(kind, out, dy, grads[0]);
                 return;

@@ -1,6 +1,7 @@
 #include "tinynn/optim/sgd.hpp"
 
 #include <cmath>
+#include <map>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -54,11 +55,11 @@ void update(Flat w, Flat buf, const Direction& d_p, const SGDOptions& o, float k
 }  // namespace
 
 SGD::SGD(std::vector<Tensor> parameters, SGDOptions options)
-    : Optimizer(std::move(parameters)), options_(options) {
+    : Optimizer(std::move(parameters), options.lr, "SGD"), options_(options) {
     const SGDOptions& o = options_;
     // PyTorch accepts NaN here (NaN < 0 is false); it only ever poisons the
-    // weights, so it is rejected along with the infinities.
-    require(std::isfinite(o.lr) && o.lr >= 0.0f, "lr", o.lr, "a finite value >= 0");
+    // weights, so it is rejected along with the infinities. (lr is checked by
+    // Optimizer.)
     require(std::isfinite(o.momentum) && o.momentum >= 0.0f, "momentum", o.momentum,
             "a finite value >= 0");
     // PyTorch allows any dampening, negative ones included.
@@ -72,8 +73,15 @@ SGD::SGD(std::vector<Tensor> parameters, SGDOptions options)
     momentum_buffers_.resize(parameters_.size());
 }
 
+SGDOptions SGD::options() const {
+    SGDOptions o = options_;
+    o.lr = static_cast<float>(lr_);
+    return o;
+}
+
 void SGD::step() {
-    const SGDOptions& o = options_;
+    // torch casts the lr (a double) to float when it applies it: alpha=-lr.
+    const SGDOptions o = options();
     // PyTorch forms alpha = 1 - dampening in double and only then rounds it
     // to float; 1.0f - dampening could round differently.
     const float keep = static_cast<float>(1.0 - static_cast<double>(o.dampening));
@@ -130,6 +138,45 @@ void SGD::step() {
                 update(w, buf, g, o, keep, s.first);
         }
     });
+}
+
+namespace {
+
+std::map<std::string, double> option_values(const SGDOptions& o) {
+    return {{"momentum", o.momentum},
+            {"dampening", o.dampening},
+            {"weight_decay", o.weight_decay},
+            {"nesterov", o.nesterov ? 1.0 : 0.0}};
+}
+
+}  // namespace
+
+State SGD::state() const {
+    State s = base_state(option_values(options_));
+    for (size_t i = 0; i < momentum_buffers_.size(); ++i) {
+        const Matrix& buf = momentum_buffers_[i];
+        if (buf.size() != 0)
+            s.tensors[std::to_string(i) + ".momentum_buffer"] =
+                Tensor::from_matrix(buf, parameters_[i].shape());
+    }
+    return s;
+}
+
+void SGD::load_state(const State& state) {
+    // Everything is checked before anything changes: a state that throws
+    // leaves this optimiser as it was.
+    const double lr = check_base_state(state, option_values(options_));
+    std::vector<Matrix> buffers(parameters_.size());
+    for (size_t i = 0; i < parameters_.size(); ++i) {
+        const Tensor buf = state_tensor(state, i, "momentum_buffer");
+        if (buf.defined())
+            buffers[i] = buf.matrix();
+    }
+    for (const auto& [name, tensor] : state.tensors)
+        if (name.substr(name.find('.') + 1) != "momentum_buffer")
+            throw Error("SGD: load_state: expected only momentum buffers, found \"" + name + "\"");
+    momentum_buffers_ = std::move(buffers);
+    lr_ = lr;
 }
 
 }  // namespace tinynn::optim

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "tensor/summation.hpp"
+
 namespace tinynn {
 
 std::string format_shape(const std::vector<int64_t>& shape) {
@@ -75,11 +77,11 @@ void reduce_into(const Matrix& grad, Matrix& out) {
     if (grad.rows() == out.rows() && grad.cols() == out.cols())
         out = grad;
     else if (out.rows() == 1 && out.cols() == 1)
-        out(0, 0) = grad.sum();
+        out(0, 0) = static_cast<float>(sum_of(grad.data(), grad.size()));
     else if (out.rows() == 1)
-        out = grad.colwise().sum();
+        column_sums(grad, out.data());
     else
-        out = grad.rowwise().sum();
+        row_sums(grad, out.data());
 }
 
 }  // namespace detail

@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "memory/storage_pool.hpp"
 #include "tinynn/tensor.hpp"
 
 namespace tinynn::detail {
@@ -32,15 +33,19 @@ int storage_axis(int64_t dim, int64_t rank);
 
 // Sums a broadcast gradient back down to the storage dims of the input, into
 // `out`, which arrives sized like that input's storage (as a backward's
-// grads[i] do). An input of the gradient's own shape takes it unevaluated.
+// grads[i] do), accurately at any length (tensor/summation.hpp). An input of
+// the gradient's own shape takes it unevaluated.
 void reduce_into(const Matrix& grad, Matrix& out);
 
 template <class Expr>
 void reduce_into(const Eigen::MatrixBase<Expr>& grad, Matrix& out) {
-    if (grad.rows() == out.rows() && grad.cols() == out.cols())
+    if (grad.rows() == out.rows() && grad.cols() == out.cols()) {
         out = grad;
-    else
-        reduce_into(Matrix(grad), out);
+        return;
+    }
+    Matrix full = evaluate_pooled(grad);
+    reduce_into(full, out);
+    recycle(full);
 }
 
 }  // namespace tinynn::detail

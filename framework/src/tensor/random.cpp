@@ -1,9 +1,34 @@
 #include "tinynn/random.hpp"
 
+#include <bit>
 #include <cmath>
 #include <numbers>
+#include <sstream>
+
+#include "tinynn/error.hpp"
 
 namespace tinynn {
+
+std::string Generator::state() const {
+    std::ostringstream out;
+    // The spare normal as its bits: text would round it.
+    out << engine_ << ' ' << has_spare_normal_ << ' ' << std::bit_cast<uint64_t>(spare_normal_);
+    return out.str();
+}
+
+void Generator::set_state(const std::string& state) {
+    std::istringstream in(state);
+    std::mt19937_64 engine;
+    bool has_spare = false;
+    uint64_t spare_bits = 0;
+    in >> engine >> has_spare >> spare_bits;
+    if (in.fail() || !(in >> std::ws).eof())
+        throw Error("Generator::set_state: expected the text of Generator::state(), got " +
+                    escape_text(state, 80));
+    engine_ = engine;
+    has_spare_normal_ = has_spare;
+    spare_normal_ = std::bit_cast<double>(spare_bits);
+}
 
 float Generator::uniform() {
     // The top 24 bits: every float in [0, 1) on a 2^-24 grid, never 1.

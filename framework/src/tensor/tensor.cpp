@@ -82,6 +82,9 @@ const Matrix& Tensor::matrix() const {
 }
 Matrix& Tensor::matrix() {
     checked();
+    // The caller may write: a graph that used this value must not take the
+    // new values for the ones it saw (Node::input).
+    ++impl_->version;
     return impl_->data;
 }
 float* Tensor::data() {

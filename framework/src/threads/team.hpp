@@ -4,9 +4,9 @@
 // the calling thread and part i on the team's worker i, the same worker every
 // time (unless it is late: then the caller runs it): a layer's forward, its
 // backward and the optimiser step all cut a weight matrix's rows the same
-// way, so each core keeps reading what it wrote itself. Letting OpenBLAS thread each product instead moved every gradient
-// between the cores, and a 784-256-256-10 step got no faster on two threads
-// (bench/README.md).
+// way, so each core keeps reading what it wrote itself. Letting OpenBLAS thread each product
+// instead moved every gradient between the cores, and a 784-256-256-10 step got no faster on two
+// threads (bench/README.md).
 
 #include <cstdint>
 #include <utility>

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <climits>
+#include <charconv>
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <thread>
 
 #include "tinynn/error.hpp"
@@ -20,12 +21,18 @@ namespace tinynn {
 namespace {
 
 constexpr const char* kEnvName = "TINYNN_NUM_THREADS";
+// As the command's --threads: enough for any machine tinynn's products gain
+// on, and far below the process limits a mistyped count would exhaust.
+constexpr int kMaxThreads = 1024;
+// The variable's value as a message quotes it.
+constexpr size_t kValueLength = 40;
 
 std::atomic<int> num_threads{0};
 
 void check_count(int n, const std::string& what) {
-    if (n < 1)
-        throw Error(what + " must be a positive number of threads, got " + std::to_string(n));
+    if (n < 1 || n > kMaxThreads)
+        throw Error(what + " must be a number of threads from 1 to " + std::to_string(kMaxThreads) +
+                    ", got " + std::to_string(n));
 }
 
 void apply(int n) {
@@ -38,7 +45,7 @@ void apply(int n) {
 }
 
 int default_count() {
-    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kMaxThreads);
 }
 
 // Applies the environment (or the default) once, on the first use of either
@@ -46,28 +53,28 @@ int default_count() {
 void apply_env_once() {
     static std::once_flag once;
     std::call_once(once, [] {
-        const auto n = detail::num_threads_from_env();
+        const auto n = num_threads_from_environment();
         apply(n ? *n : default_count());
     });
 }
 
 }  // namespace
 
-namespace detail {
-
-std::optional<int> num_threads_from_env() {
+std::optional<int> num_threads_from_environment() {
     const char* value = std::getenv(kEnvName);
-    if (value == nullptr || *value == '\0')
+    if (value == nullptr)
         return std::nullopt;
-    errno = 0;
-    char* end = nullptr;
-    const long n = std::strtol(value, &end, 10);
-    if (*end != '\0' || errno == ERANGE || n < 1 || n > INT_MAX)
-        throw Error(std::string(kEnvName) + " must be a positive integer, got '" + value + "'");
-    return static_cast<int>(n);
+    // Digits only: from_chars alone would take a sign, and strtol spaces too.
+    const std::string_view text(value);
+    int n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos ||
+        ec != std::errc() || end != text.data() + text.size() || n < 1 || n > kMaxThreads)
+        throw Error(std::string(kEnvName) + " must be a whole number of threads from 1 to " +
+                    std::to_string(kMaxThreads) + ", got '" + escape_text(text, kValueLength) +
+                    "'");
+    return n;
 }
-
-}  // namespace detail
 
 void set_num_threads(int n) {
     check_count(n, "set_num_threads");

@@ -20,6 +20,7 @@ struct Dataset {
     Task task = Task::regression;
     int64_t num_classes = 0;                 // classification only
     std::vector<std::string> feature_names;  // may be empty
+    std::string target_name;                 // may be empty
 
     int64_t size() const;
     int64_t num_features() const;
@@ -39,7 +40,7 @@ struct Dataset {
 //   Gaussian clusters centred evenly on a circle of radius 2.
 // Spiral, moons, circles and blobs give each class an equal share (to within
 // one sample), in a shuffled order. Bad options throw an Error naming the key
-// (data.samples).
+// (data.samples). The features are named x0, x1 (sine's x), the target y.
 struct SyntheticOptions {
     std::string kind = "xor";
     int64_t samples = 200;
@@ -62,6 +63,25 @@ struct CsvOptions {
     Task task = Task::classification;
 };
 Dataset load_csv(const CsvOptions& options);
+
+// New rows for a trained model: a CSV file with a header, its feature
+// columns found by name wherever they are and put in `features`' order. The
+// target column is read when the header has it (classification labels must
+// be classes of the model, 0..classes-1, and need not all occur); any other
+// column is skipped unread. A missing feature column, or one the header
+// names twice, is an error naming it.
+struct ColumnsByName {
+    std::filesystem::path path;
+    std::vector<std::string> features;
+    std::string target;
+    Task task = Task::classification;
+    int64_t classes = 0;  // classification
+};
+struct NamedRows {
+    Dataset data;                      // targets undefined without a target column
+    std::vector<std::string> skipped;  // the columns skipped, by header name
+};
+NamedRows load_csv_by_name(const ColumnsByName& columns);
 
 struct Split {
     Dataset train;

@@ -20,8 +20,27 @@ using tinynn::tanh;
 // x [batch, in] or [in], weight [out, in], bias [out] or undefined.
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor());
 
-// Mean (or sum, or none: elementwise) of (input - target)^2; shapes must match.
+// Mean (or sum, or none: elementwise) of (input - target)^2. Shapes that
+// differ but broadcast (such as [3] against [3, 1]) are broadcast, as torch
+// does after warning that this is likely a mistake; others throw.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);
+
+// -(y log(x) + (1 - y) log(1 - x)) for probabilities x in [0, 1] (else it
+// throws) and targets y of the same shape, each log clamped to >= -100 as
+// torch does, so that x = 0 or 1 gives a finite loss. Gradients for both.
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
+                            Reduction reduction = Reduction::mean);
+
+// binary_cross_entropy(sigmoid(input), target) computed from the logits in
+// torch's log-sum-exp form, exact where the sigmoid rounds to 0 or 1 (logits
+// of +-100). Shapes must match; gradients for both.
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        Reduction reduction = Reduction::mean);
+
+// -input[i, target[i]]: the negative log-likelihood of log-probabilities
+// [batch, classes] (or [classes] with a scalar target), targets as in
+// cross_entropy. mean divides by the batch size.
+Tensor nll_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);
 
 // input: logits [batch, classes] (or [classes] with a scalar target); target:
 // class indices as floats [batch]. A non-integer or out-of-range index throws.

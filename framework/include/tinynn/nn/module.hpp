@@ -1,6 +1,8 @@
 #pragma once
 
 #include <concepts>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -14,6 +16,28 @@ namespace tinynn::nn {
 // Name -> tensor, in registration order; names are dotted paths ("0.weight").
 using StateDict = std::vector<std::pair<std::string, Tensor>>;
 
+class Module;
+
+// Called after a module's forward with the module, its input and its output,
+// as torch's register_forward_hook: a way to watch any layer of any model
+// (diagnostics) without the model's forward knowing about it.
+using ForwardHook = std::function<void(Module& module, const Tensor& input, const Tensor& output)>;
+
+// Returned by register_forward_hook; remove() takes the hook off again (as
+// torch's RemovableHandle). It outlives its module safely.
+class HookHandle {
+  public:
+    HookHandle() = default;
+    void remove();
+
+  private:
+    friend class Module;
+    struct Hooks;
+    HookHandle(std::weak_ptr<Hooks> hooks, uint64_t id) : hooks_(std::move(hooks)), id_(id) {}
+    std::weak_ptr<Hooks> hooks_;
+    uint64_t id_ = 0;
+};
+
 // The base of every layer and model, as in PyTorch's C++ frontend: a module
 // registers its parameters and submodules by name and implements forward.
 // Copies of a module share its parameters (they are tensor handles).
@@ -22,7 +46,17 @@ class Module {
     virtual ~Module() = default;
 
     virtual Tensor forward(const Tensor& input);
-    Tensor operator()(const Tensor& input) { return forward(input); }
+    // forward, then this module's forward hooks in registration order.
+    Tensor operator()(const Tensor& input);
+
+    HookHandle register_forward_hook(ForwardHook hook);
+
+    // Calls fn on every submodule (depth first, children before their parent)
+    // and then on this module, as torch's Module.apply.
+    void apply(const std::function<void(Module&)>& fn);
+    // This module (named "") and every submodule by dotted name, parents
+    // first; a module reached twice is listed once, as in torch.
+    std::vector<std::pair<std::string, Module*>> named_modules();
 
     // One line naming the module and its settings: "Linear(in_features=2, ...)".
     virtual std::string describe() const;
@@ -51,7 +85,12 @@ class Module {
         return children_;
     }
 
-    void zero_grad();            // clears every parameter's grad
+    // Clears every parameter's grad: by default it becomes undefined, so an
+    // optimiser skips the parameter until a backward reaches it again; with
+    // false the grads that exist are zeroed in place (torch 1.13's default),
+    // so an optimiser still applies momentum and weight decay to them. A grad
+    // no backward has made stays undefined either way.
+    void zero_grad(bool set_to_none = true);
     void train(bool on = true);  // recursively
     void eval() { train(false); }
     bool is_training() const { return training_; }
@@ -70,6 +109,18 @@ class Module {
 
     std::vector<std::pair<std::string, Tensor>> parameters_;
     std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+    // Shared with the handles; null until the first hook (no cost per call).
+    // A copy of a module shares its parameters but starts without hooks, as
+    // a hook watches one module.
+    struct HookSlot {
+        std::shared_ptr<HookHandle::Hooks> list;
+        HookSlot() = default;
+        HookSlot(const HookSlot&) {}
+        HookSlot& operator=(const HookSlot&) { return *this; }
+        HookSlot(HookSlot&&) noexcept = default;
+        HookSlot& operator=(HookSlot&&) noexcept = default;
+    };
+    HookSlot hooks_;
     bool training_ = true;
 };
 

@@ -32,11 +32,6 @@ class Sequential : public Module {
 
     // Runs the layers in turn; an error in one is rethrown naming the layer.
     Tensor forward(const Tensor& input) override;
-    // The same, calling `observe(index, input, output)` after each layer, so
-    // a caller can watch hidden values without running the layers itself.
-    using LayerObserver =
-        std::function<void(size_t index, const Tensor& input, const Tensor& output)>;
-    Tensor forward(const Tensor& input, const LayerObserver& observe);
     std::string describe() const override;
 
     size_t size() const { return named_children().size(); }

@@ -8,7 +8,8 @@
 
 namespace tinynn::optim {
 
-// torch.optim.SGD's options, one field per YAML key of the config.
+// torch.optim.SGD's options, one field per YAML key of the config. lr is
+// only the initial learning rate: Optimizer::set_lr() changes it.
 struct SGDOptions {
     float lr = 0.001f;
     float momentum = 0.0f;
@@ -29,7 +30,12 @@ class SGD : public Optimizer {
     SGD(std::vector<Tensor> parameters, SGDOptions options);
 
     void step() override;
-    const SGDOptions& options() const { return options_; }
+    // The options, with lr the current learning rate (see Optimizer::lr()).
+    SGDOptions options() const;
+
+    // Tensors "<i>.momentum_buffer" for each parameter that has one.
+    State state() const override;
+    void load_state(const State& state) override;
 
   private:
     // One parameter's update in a step, as flat arrays.
@@ -42,7 +48,7 @@ class SGD : public Optimizer {
         size_t index;  // of the parameter
     };
 
-    SGDOptions options_;
+    SGDOptions options_;                    // lr is the one given at construction, see lr()
     std::vector<Matrix> momentum_buffers_;  // one per parameter; empty until its first step
     std::vector<Step> steps_;               // kept to reuse its storage across steps
 };

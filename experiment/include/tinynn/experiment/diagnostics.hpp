@@ -1,0 +1,56 @@
+#pragma once
+
+// Per-epoch measurements that show why an activation trains well or badly
+// (metrics.hpp: gradient flow through the layers, dead ReLU units, saturated
+// sigmoid/tanh units and whether hidden outputs are centred on zero), as a
+// training callback that watches any module through forward hooks: every
+// Linear's weight gradient, and every activation module (nn::activation_of)
+// whose output is not the model's own output. It reads the training passes
+// themselves, so it costs a few reductions per batch and nothing when off.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tinynn/experiment/callback.hpp"
+
+namespace tinynn::experiment {
+
+class Diagnostics : public Callback {
+  public:
+    void on_train_begin(nn::Module& model) override;
+    void on_batch_begin(TrainState& state) override;
+    void on_after_backward(nn::Module& model, TrainState& state) override;
+    void on_epoch_end(EpochMetrics& metrics, TrainState& state) override;
+    void on_train_end(nn::Module& model, const TrainResult& result) override;
+
+    // The epoch so far, and starts the next (on_epoch_end uses it).
+    EpochDiagnostics finish_epoch();
+
+  private:
+    struct Watched {
+        ActivationStats stats;
+        nn::UnitHealth health = nn::UnitHealth::none;
+        float low = 0, high = 0;  // output range, for saturation
+        bool is_output = false;   // its output is the model's: a prediction, not a unit
+        Eigen::Array<bool, 1, Eigen::Dynamic> alive;  // [units], dead_* kinds
+        double sum = 0;
+        int64_t saturated = 0;
+        int64_t outputs = 0;
+    };
+    struct Seen {
+        size_t watched;
+        Tensor input, output;
+    };
+    void observe(Watched& w, const Matrix& input, const Matrix& output);
+
+    std::vector<std::pair<std::string, Tensor>> weights_;  // every Linear's
+    std::vector<double> grad_norm_sums_;
+    int64_t batches_ = 0;
+    std::vector<Watched> watched_;
+    std::vector<Seen> seen_;  // this forward's activation calls, judged when it returns
+    bool armed_ = false;      // only the training forward passes count
+    std::vector<nn::HookHandle> hooks_;
+};
+
+}  // namespace tinynn::experiment

@@ -1,0 +1,86 @@
+#pragma once
+
+// The runs of `tinynn compare`: one training per (activation, seed) of the
+// config's compare section, spread over worker threads. Each run owns its
+// data, model and random generator and products use one thread, so a run's
+// numbers are the same whatever --jobs is.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tinynn/experiment/chart.hpp"
+#include "tinynn/experiment/config.hpp"
+#include "tinynn/experiment/trainer.hpp"
+
+namespace tinynn::experiment {
+
+struct RunSpec {
+    nn::Activation activation = nn::Activation::tanh;
+    uint64_t seed = 0;  // the initial weights and the shuffling; the data stays the config's
+};
+
+// What compare keeps of one run, bounded however many epochs it has: its
+// epochs themselves go to CompareOptions::on_epoch as they end.
+struct RunOutcome {
+    RunSpec spec;
+    size_t index = 0;    // in run_specs order
+    TrainResult result;  // its history holds the last epoch only
+    std::optional<EpochMetrics> first_epoch;
+    // The epochs on the pictures' grid (on_curve), at most kCurvePoints.
+    std::vector<EpochMetrics> curve;
+    std::optional<int64_t> epochs_to_target;  // first epoch with train_loss <= compare.target_loss
+    // 2-D classification data only, and only for the first seed's run of an
+    // activation: the picture shows that one.
+    std::optional<chart::ClassMap> boundary;
+    int64_t classes = 0;  // classification only
+    double seconds = 0;
+};
+
+// The decision-boundary picture: cells per axis of the map, and at most this
+// many training points drawn over it.
+inline constexpr int kBoundaryCells = 60;
+inline constexpr size_t kBoundaryPoints = 400;
+
+// The pictures draw at most this many epochs of a run: every epoch of a
+// short run, else this many spread evenly from the first to the last.
+inline constexpr int64_t kCurvePoints = 200;
+// Whether epoch `epoch` (from 1) of a run of `epochs` is one of those.
+bool on_curve(int64_t epoch, int64_t epochs);
+
+// Every (activation, seed) pair, activations outermost, in config order.
+std::vector<RunSpec> run_specs(const Config& base);
+
+// The config of one run: the base config with `spec.seed` as its run_seed
+// (initialisation and shuffling; the data and its split stay those of the
+// base config's seed), `spec.activation` for every hidden activation
+// (models::with_activation), and diagnostics on.
+Config run_config(const Config& base, const RunSpec& spec);
+
+struct CompareOptions {
+    int jobs = 1;
+    // Called from the worker thread that finished the run, one call at a time.
+    std::function<void(const RunOutcome&, size_t done, size_t total)> on_run_done{};
+    StopRequested stop_requested{};  // polled after every batch of every run
+    // Each recorded epoch of run `index` (in run_specs order) as it ends, from
+    // the worker thread training that run.
+    std::function<void(size_t index, const EpochMetrics&)> on_epoch{};
+    // Each run that started, in run_specs order and one call at a time, once
+    // it and every run before it have ended: what is folded from these does
+    // not depend on --jobs.
+    std::function<void(const RunOutcome&)> on_run_in_order{};
+};
+
+// How many ended runs may wait for an earlier one to end before
+// on_run_in_order takes them, per job: a worker starts no run further ahead,
+// so what compare holds stays bounded however many runs there are.
+inline constexpr size_t kWaitingRunsPerJob = 2;
+
+// Trains every run of `base` (a stop request keeps the rest from starting).
+// An error in any run stops the others and is rethrown.
+void run_compare(const Config& base, const CompareOptions& options);
+
+}  // namespace tinynn::experiment

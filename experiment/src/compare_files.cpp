@@ -1,0 +1,148 @@
+#include "compare_files.hpp"
+
+#include <sstream>
+
+#include "tinynn/experiment/run_files.hpp"
+
+namespace tinynn::experiment {
+
+namespace {
+
+std::string join(const std::vector<std::string>& parts, const std::string& separator) {
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i)
+        out += (i ? separator : "") + parts[i];
+    return out;
+}
+
+std::string arrow(const std::optional<Stat>& from, const std::optional<Stat>& to) {
+    return format_number(from ? std::optional(from->mean) : std::nullopt) + " → " +
+           format_number(to ? std::optional(to->mean) : std::nullopt);
+}
+
+}  // namespace
+
+std::string compare_csv_header(const EpochDiagnostics* shape) {
+    std::string out = "activation,seed,epoch,train_loss,test_loss,test_accuracy,lr";
+    if (shape)
+        for (const auto& [name, value] : diagnostic_columns(*shape))
+            out += ',' + name;
+    out += '\n';
+    return out;
+}
+
+std::string compare_csv_row(const RunSpec& spec, const EpochMetrics& m) {
+    std::string out = std::string(nn::activation_name(spec.activation)) + ',' +
+                      std::to_string(spec.seed) + ',' + std::to_string(m.epoch) + ',';
+    append_number(out, m.train_loss);
+    out += ',';
+    append_number(out, m.test_loss);
+    out += ',';
+    append_number(out, m.test_accuracy);
+    out += ',';
+    append_number(out, m.lr);
+    if (m.diagnostics)
+        for (const auto& [name, value] : diagnostic_columns(*m.diagnostics)) {
+            out += ',';
+            append_number(out, value);
+        }
+    out += '\n';
+    return out;
+}
+
+std::string describe_setup(const Config& c) {
+    std::ostringstream s;
+    s << "data " << c.data.kind;
+    if (c.data.kind == "csv")
+        s << " (" << c.data.path.filename().string() << ")";
+    else
+        s << " (" << c.data.samples << " samples, noise " << c.data.noise << ")";
+    s << "; model ";
+    if (!c.model.layers_given) {
+        std::vector<std::string> widths;
+        for (int64_t w : c.model.hidden)
+            widths.push_back(std::to_string(w));
+        s << c.model.kind << " hidden [" << join(widths, ", ") << "], init "
+          << models::init_name(c.model.init);
+        if (c.model.bias_init)
+            s << ", biases " << *c.model.bias_init;
+    } else {
+        s << c.model.layers.size() << " listed layers";
+    }
+    s << "; loss " << loss_name(c.loss) << "; " << optimizer_name(c.optimizer.kind) << " lr "
+      << learning_rate(c.optimizer);
+    if (c.optimizer.kind == OptimizerKind::sgd && c.optimizer.momentum != 0)
+        s << " momentum " << c.optimizer.momentum;
+    if (c.scheduler.kind != SchedulerKind::none)
+        s << ", " << scheduler_name(c.scheduler.kind) << " schedule";
+    s << "; " << c.training.epochs << " epochs, batch " << c.training.batch_size << "; seeds [";
+    std::vector<std::string> seeds;
+    for (uint64_t seed : c.compare.seeds)
+        seeds.push_back(std::to_string(seed));
+    // The spread over seeds is then the initialisation's alone.
+    s << join(seeds, ", ") << "] (each draws the initial weights and the shuffling; the data "
+      << "and its split are those of seed " << c.seed << ")";
+    return s.str();
+}
+
+std::vector<std::string> summary_header(const Config& c) {
+    return {"activation",
+            "train loss",
+            "test loss",
+            "test accuracy",
+            c.compare.target_loss ? "epochs to loss ≤ " + format_number(*c.compare.target_loss)
+                                  : "epochs to target",
+            "first-layer grad norm, epoch 1 → end",
+            "last-layer grad norm, epoch 1 → end",
+            "dead units",
+            "saturated outputs",
+            "mean hidden output, first / last layer"};
+}
+
+std::vector<std::vector<std::string>> summary_rows(
+    const Config& c, const std::vector<ActivationSummary>& summaries) {
+    std::vector<std::vector<std::string>> rows;
+    for (const ActivationSummary& s : summaries) {
+        std::string target = c.compare.target_loss ? format_stat(s.epochs_to_target) : "–";
+        if (c.compare.target_loss && s.reached_target < s.runs)
+            target +=
+                " (" + std::to_string(s.reached_target) + "/" + std::to_string(s.runs) + " runs)";
+        std::string loss = format_stat(s.train_loss);
+        if (s.diverged)
+            loss += " (" + std::to_string(s.diverged) + " diverged)";
+        rows.push_back(
+            {s.activation, loss, format_stat(s.test_loss), format_stat(s.test_accuracy), target,
+             arrow(s.first_grad_start, s.first_grad_end), arrow(s.last_grad_start, s.last_grad_end),
+             s.dead_end ? format_percent(s.dead_end) : "–",
+             s.saturated_end ? format_percent(s.saturated_end) : "–",
+             format_stat(s.first_mean_end, 2) + " / " + format_stat(s.last_mean_end, 2)});
+    }
+    return rows;
+}
+
+std::string summary_markdown(const Config& config, const std::vector<ActivationSummary>& summaries,
+                             const std::vector<std::string>& findings) {
+    std::ostringstream md;
+    md << "# Activation comparison: " << config.name << "\n\n"
+       << describe_setup(config) << ".\n\n## What the runs show\n\n";
+    for (const std::string& line : findings)
+        md << "- " << line << '\n';
+    md << "\n## Summary\n\nMean ± sample standard deviation over the seeds, at each run's last "
+          "epoch unless the column says otherwise; runs that diverged are counted, not averaged "
+          "("
+       << kNoValue
+       << ": no run to average). Dead units: ReLU units whose output was 0 for "
+          "every sample of the epoch (LeakyReLU: whose input was negative for every sample). "
+          "Saturated outputs: sigmoid/tanh outputs within 2 % of the output range from an "
+          "asymptote.\n\n";
+    const std::vector<std::string> header = summary_header(config);
+    md << "| " << join(header, " | ") << " |\n|";
+    for (size_t i = 0; i < header.size(); ++i)
+        md << (i ? " ---: |" : " --- |");
+    md << '\n';
+    for (const auto& row : summary_rows(config, summaries))
+        md << "| " << join(row, " | ") << " |\n";
+    return md.str();
+}
+
+}  // namespace tinynn::experiment

@@ -1,0 +1,216 @@
+#include "tinynn/experiment/runs.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "tinynn/autograd.hpp"
+#include "tinynn/ops.hpp"
+#include "tinynn/tensor.hpp"
+#include "tinynn/threads.hpp"
+
+namespace tinynn::experiment {
+
+namespace {
+
+// The predicted class and its probability on a grid over the training data,
+// for the decision-boundary picture.
+chart::ClassMap decision_boundary(const Experiment& e) {
+    NoGradGuard no_grad;
+    const Matrix& x = e.split.train.features.matrix();  // [n, 2]
+    chart::ClassMap map;
+    const auto pad = [](float lo, float hi) {
+        const double margin = 0.1 * std::max(1e-3, static_cast<double>(hi - lo));
+        return std::pair<double, double>(lo - margin, hi + margin);
+    };
+    std::tie(map.x_min, map.x_max) = pad(x.col(0).minCoeff(), x.col(0).maxCoeff());
+    std::tie(map.y_min, map.y_max) = pad(x.col(1).minCoeff(), x.col(1).maxCoeff());
+    map.nx = map.ny = kBoundaryCells;
+    const int64_t cells = int64_t{kBoundaryCells} * kBoundaryCells;
+    Tensor grid = zeros({cells, 2});  // [cells, 2], cell centres, bottom row first
+    const double w = (map.x_max - map.x_min) / map.nx, h = (map.y_max - map.y_min) / map.ny;
+    for (int j = 0; j < map.ny; ++j)
+        for (int i = 0; i < map.nx; ++i) {
+            grid.matrix()(j * map.nx + i, 0) = static_cast<float>(map.x_min + (i + 0.5) * w);
+            grid.matrix()(j * map.nx + i, 1) = static_cast<float>(map.y_min + (j + 0.5) * h);
+        }
+    Tensor out = (*e.model)(grid);  // [cells, outputs]
+    if (e.config.loss == Loss::cross_entropy)
+        out = softmax(out, 1);
+    const Matrix& p = out.matrix();
+    map.predicted.resize(static_cast<size_t>(cells));
+    map.confidence.resize(static_cast<size_t>(cells));
+    for (int64_t c = 0; c < cells; ++c) {
+        Eigen::Index best = 0;
+        float prob = 0;
+        if (p.cols() == 1) {  // one output: the probability of class 1
+            const float p1 = std::clamp(p(c, 0), 0.0f, 1.0f);
+            best = p1 > 0.5f ? 1 : 0;
+            prob = best ? p1 : 1 - p1;
+        } else {
+            prob = std::clamp(p.row(c).maxCoeff(&best), 0.0f, 1.0f);
+        }
+        map.predicted[static_cast<size_t>(c)] = static_cast<int>(best);
+        map.confidence[static_cast<size_t>(c)] = prob;
+    }
+    const auto& labels = e.split.train.targets.matrix();  // [1, n]
+    const size_t shown = std::min(kBoundaryPoints, static_cast<size_t>(x.rows()));
+    for (size_t k = 0; k < shown; ++k) {
+        const auto r = static_cast<Eigen::Index>(k);
+        map.points.push_back({x(r, 0), x(r, 1), static_cast<int>(labels(0, r))});
+    }
+    return map;
+}
+
+RunOutcome run_one(const Config& base, const RunSpec& spec, size_t index,
+                   const CompareOptions& options, const StopRequested& stop) {
+    const auto start = std::chrono::steady_clock::now();
+    RunOutcome outcome;
+    outcome.spec = spec;
+    outcome.index = index;
+    Experiment e = prepare_experiment(run_config(base, spec));
+    const int64_t epochs = base.training.epochs;
+    const auto record = [&](const EpochMetrics& m) {
+        if (options.on_epoch)
+            options.on_epoch(index, m);
+        if (m.epoch == 1)
+            outcome.first_epoch = m;
+        if (on_curve(m.epoch, epochs))
+            outcome.curve.push_back(m);
+        if (!outcome.epochs_to_target && base.compare.target_loss &&
+            m.train_loss <= *base.compare.target_loss)
+            outcome.epochs_to_target = m.epoch;
+    };
+    outcome.result = train(e, {}, stop, {.record = record, .history = History::last_epoch});
+    if (e.classification) {
+        outcome.classes = e.classes;
+        if (e.split.train.num_features() == 2 && spec.seed == base.compare.seeds.front())
+            outcome.boundary = decision_boundary(e);
+    }
+    outcome.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return outcome;
+}
+
+// Restores the product thread count when the runs end, however they end.
+class SingleThreadedProducts {
+  public:
+    SingleThreadedProducts() : before_(get_num_threads()) { set_num_threads(1); }
+    ~SingleThreadedProducts() { set_num_threads(before_); }
+    SingleThreadedProducts(const SingleThreadedProducts&) = delete;
+    SingleThreadedProducts& operator=(const SingleThreadedProducts&) = delete;
+
+  private:
+    int before_;
+};
+
+}  // namespace
+
+std::vector<RunSpec> run_specs(const Config& base) {
+    std::vector<RunSpec> specs;
+    for (const nn::Activation activation : base.compare.activations)
+        for (uint64_t seed : base.compare.seeds)
+            specs.push_back({activation, seed});
+    return specs;
+}
+
+Config run_config(const Config& base, const RunSpec& spec) {
+    Config c = base;
+    c.run_seed = spec.seed;
+    c.training.diagnostics = true;
+    c.model = models::with_activation(c.model, spec.activation);
+    return c;
+}
+
+bool on_curve(int64_t epoch, int64_t epochs) {
+    if (epochs <= kCurvePoints)
+        return true;
+    // The grid point nearest `epoch`, and whether it is `epoch` itself.
+    const int64_t spans = kCurvePoints - 1;
+    const auto point = [&](int64_t k) {
+        return 1 + static_cast<int64_t>(
+                       std::llround(static_cast<double>(k) * static_cast<double>(epochs - 1) /
+                                    static_cast<double>(spans)));
+    };
+    const int64_t k = std::llround(static_cast<double>(epoch - 1) * static_cast<double>(spans) /
+                                   static_cast<double>(epochs - 1));
+    return point(k) == epoch;
+}
+
+void run_compare(const Config& base, const CompareOptions& options) {
+    const std::vector<RunSpec> specs = run_specs(base);
+    // The parallelism is across runs; a product split over threads could
+    // also sum in another order, which would make runs depend on --jobs.
+    SingleThreadedProducts single_threaded;
+
+    const int jobs =
+        std::clamp(options.jobs, 1, static_cast<int>(std::max<size_t>(specs.size(), 1)));
+    const size_t window = kWaitingRunsPerJob * static_cast<size_t>(jobs);
+    std::mutex mutex;  // guards everything below, and the callbacks
+    std::condition_variable turn;
+    size_t next_start = 0;                 // the next run to start
+    size_t next_ordered = 0;               // the next run for on_run_in_order
+    std::map<size_t, RunOutcome> waiting;  // ended, not yet taken in order
+    size_t done = 0;
+    std::atomic<bool> failed{false};
+    std::exception_ptr first_error;
+    size_t first_error_index = specs.size();
+    const StopRequested stop = [&] {
+        return failed.load() || (options.stop_requested && options.stop_requested());
+    };
+    auto worker = [&] {
+        for (;;) {
+            size_t i = 0;
+            {
+                std::unique_lock lock(mutex);
+                turn.wait(lock, [&] {
+                    return failed || next_start >= specs.size() ||
+                           next_start < next_ordered + window;
+                });
+                if (next_start >= specs.size() || stop())
+                    return;
+                i = next_start++;
+            }
+            try {
+                RunOutcome outcome = run_one(base, specs[i], i, options, stop);
+                const std::lock_guard lock(mutex);
+                ++done;
+                if (options.on_run_done)
+                    options.on_run_done(outcome, done, specs.size());
+                waiting.emplace(i, std::move(outcome));
+                for (auto next = waiting.find(next_ordered); next != waiting.end();
+                     next = waiting.find(next_ordered)) {
+                    if (options.on_run_in_order)
+                        options.on_run_in_order(next->second);
+                    waiting.erase(next);
+                    ++next_ordered;
+                }
+            } catch (...) {
+                const std::lock_guard lock(mutex);
+                // The earliest run's error, so the message does not depend on --jobs.
+                if (i < first_error_index) {
+                    first_error = std::current_exception();
+                    first_error_index = i;
+                }
+                failed = true;
+            }
+            turn.notify_all();
+        }
+    };
+    std::vector<std::thread> threads;
+    for (int j = 1; j < jobs; ++j)
+        threads.emplace_back(worker);
+    worker();
+    for (std::thread& t : threads)
+        t.join();
+    if (first_error)
+        std::rethrow_exception(first_error);
+}
+
+}  // namespace tinynn::experiment

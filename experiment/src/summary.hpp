@@ -1,0 +1,124 @@
+#pragma once
+
+// The compare runs reduced over seeds: per-activation statistics for the
+// summary table, per-epoch bands for the pictures, and the plain-language
+// findings that say what the numbers mean. The runs are folded in one at a
+// time, in run_specs order (so the numbers do not depend on --jobs), and
+// what is kept is bounded by the activations, the columns and the curve
+// points (kCurvePoints), however many seeds and epochs there are.
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tinynn/experiment/chart.hpp"
+#include "tinynn/experiment/runs.hpp"
+
+namespace tinynn::experiment {
+
+// Over the seeds of one activation; std is the sample standard deviation
+// (0 for one seed).
+struct Stat {
+    double mean = 0, std = 0, min = 0, max = 0;
+    size_t n = 0;
+};
+
+// A Stat of values given one at a time (Welford's update for the spread).
+class Accumulator {
+  public:
+    void add(double value);
+    std::optional<Stat> stat() const;  // nullopt when nothing was added
+
+  private:
+    size_t n_ = 0;
+    double sum_ = 0, mean_ = 0, m2_ = 0, min_ = 0, max_ = 0;
+};
+
+// "End" is each run's last completed epoch. A diverged run is counted in
+// `diverged` and left out of every statistic: its last finite epoch is not
+// where the others ended, and its numbers before the blow-up would swamp
+// the mean.
+struct ActivationSummary {
+    std::string activation;  // its name
+    nn::Activation kind = nn::Activation::tanh;
+    size_t runs = 0, diverged = 0, reached_target = 0;
+    std::optional<Stat> train_loss, test_loss, test_accuracy;
+    std::optional<Stat> train_loss_start;  // at epoch 1
+    std::optional<Stat> epochs_to_target;  // over the runs that reached it
+    // Weight-gradient L2 norms of the first and the last Linear.
+    std::optional<Stat> first_grad_start, first_grad_end, last_grad_start, last_grad_end;
+    std::optional<Stat> dead_end, saturated_end;
+    // Mean output of the first and the last hidden activation layer.
+    std::optional<Stat> first_mean_end, last_mean_end;
+};
+
+// A metric of one activation per epoch over its seeds: the mean and the
+// min-max band, over the seeds that reached that epoch.
+struct Curve {
+    std::vector<double> epoch, mean, low, high;
+};
+
+class CompareSummary {
+  public:
+    // Folds in one run; the runs come in run_specs order.
+    void add(const RunOutcome& run);
+
+    // One summary per activation, in the order the activations first came.
+    std::vector<ActivationSummary> summaries() const;
+    std::vector<std::string> activations() const;
+    // One column of compare.csv ("train_loss", "grad_norm.0.weight",
+    // "dead_fraction", ...) for `activation` at each curve epoch (on_curve)
+    // where some run has it; diverged runs are left out.
+    Curve curve(const std::string& activation, const std::string& column) const;
+    // The diagnostics of some recorded epoch, for the layers' names and
+    // count; null when no run recorded an epoch.
+    const EpochDiagnostics* diagnostics_shape() const { return shape_ ? &*shape_ : nullptr; }
+    bool has_test() const { return has_test_; }
+    bool classification() const { return classification_; }
+    // Each activation's first seed's decision boundary, titled with both.
+    const std::vector<chart::ClassMap>& boundaries() const { return boundaries_; }
+    int classes() const { return classes_; }
+    size_t runs() const { return runs_; }
+    size_t diverged() const { return diverged_; }
+
+  private:
+    struct Band {
+        double sum = 0, low = 0, high = 0;
+        size_t n = 0;
+    };
+    struct PerActivation {
+        std::string name;
+        nn::Activation kind = nn::Activation::tanh;
+        size_t runs = 0, diverged = 0, reached_target = 0;
+        Accumulator train_loss, test_loss, test_accuracy, train_loss_start, epochs_to_target;
+        Accumulator first_grad_start, first_grad_end, last_grad_start, last_grad_end;
+        Accumulator dead_end, saturated_end, first_mean_end, last_mean_end;
+        std::map<std::string, std::map<int64_t, Band>> curves;  // column -> epoch -> band
+    };
+    std::vector<PerActivation> activations_;
+    std::optional<EpochDiagnostics> shape_;
+    bool has_test_ = false, classification_ = false;
+    std::vector<chart::ClassMap> boundaries_;
+    int classes_ = 0;
+    size_t runs_ = 0, diverged_ = 0;
+};
+
+// Sentences on what the runs show: which activation trained fastest, where
+// gradients vanish, which units died or saturated, which outputs are not
+// centred on zero, which runs diverged.
+std::vector<std::string> findings(const std::vector<ActivationSummary>& summaries,
+                                  std::optional<double> target_loss, int64_t epochs);
+
+// Shown where a table or sentence has no number: a statistic over no value.
+inline constexpr const char* kNoValue = "—";
+// A number with `digits` significant digits; kNoValue for nullopt or a
+// value that is not finite.
+std::string format_number(std::optional<double> value, int digits = 3);
+// "mean ± std", or just the mean for one seed; kNoValue for nullopt.
+std::string format_stat(const std::optional<Stat>& stat, int digits = 3);
+// A fraction as a percentage, "37 %"; kNoValue for nullopt.
+std::string format_percent(const std::optional<Stat>& stat);
+
+}  // namespace tinynn::experiment
