@@ -255,13 +255,20 @@ int run_compare_command(const std::vector<std::string>& files,
             configs.push_back(load_config(file, overrides));
             // One run's setup checks the data, the model and the weights up
             // front, so a bad config is an input error before any training.
+            // Each grid point's, as its model and data may differ.
             const Config& config = configs.back();
-            const Experiment first =
-                prepare_experiment(run_config(config, run_specs(config).front()));
             const auto runs_at_once =
                 std::min<size_t>(static_cast<size_t>(jobs), run_specs(config).size());
-            check_parallel_memory(config, shape_of(first.split), static_cast<int64_t>(runs_at_once),
-                                  registry_parameters(config.model, *first.model));
+            for (size_t point = 0; point < grid_size(config); ++point) {
+                const Config first_run =
+                    run_config(config, {.activation = config.compare.activations.front(),
+                                        .seed = config.compare.seeds.front(),
+                                        .point = point});
+                const Experiment first = prepare_experiment(first_run);
+                check_parallel_memory(first_run, shape_of(first.split),
+                                      static_cast<int64_t>(runs_at_once),
+                                      registry_parameters(first_run.model, *first.model));
+            }
         } catch (const Error& e) {
             return config_error(options, e);
         }
@@ -298,9 +305,12 @@ int run_compare_command(const std::vector<std::string>& files,
         for (size_t i = 0; i < configs.size(); ++i) {
             const Config& config = configs[i];
             const size_t total = run_specs(config).size();
-            std::cout << config.name << ": comparing " << config.compare.activations.size()
-                      << " activations x " << config.compare.seeds.size() << " seeds = " << total
-                      << " runs of " << config.training.epochs << " epochs on "
+            const size_t points = grid_size(config);
+            std::cout << config.name << ": comparing "
+                      << (points > 1 ? std::to_string(points) + " grid points x " : "")
+                      << config.compare.activations.size() << " activations x "
+                      << config.compare.seeds.size() << " seeds = " << total << " runs of "
+                      << config.training.epochs << " epochs on "
                       << std::min<size_t>(static_cast<size_t>(jobs), total) << " parallel jobs\n"
                       << std::flush;
             const fs::path where = experiment_dir(dir, config, configs.size());

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <sstream>
 #include <system_error>
 
@@ -368,6 +369,112 @@ void check(const Reader& r, const YAML::Node& root, Config& c) {
     }
 }
 
+// The most combinations compare.grid may have: each holds a whole config,
+// and each is trained once per activation and seed.
+constexpr size_t kMaxGridPoints = 10'000;
+
+// `value` in place of whatever `doc` holds at the dotted `path`, making the
+// mappings on the way.
+void put(YAML::Node doc, std::string_view path, const YAML::Node& value) {
+    YAML::Node current = doc;
+    for (size_t start = 0;;) {
+        const size_t dot = path.find('.', start);
+        const std::string part(path.substr(start, dot - start));
+        if (dot == std::string_view::npos) {
+            current[part] = value;
+            return;
+        }
+        const YAML::Node& const_current = current;  // const: operator[] would add the key
+        if (!const_current[part].IsMap()) {
+            current[part] = YAML::Node(YAML::NodeType::Map);
+        }
+        current.reset(const_current[part]);
+        start = dot + 1;
+    }
+}
+
+// compare.grid into its points: each combination of the axes' values put
+// into the document in place of the file's, and read through the same keys
+// and checks as the file, so a value is checked where it is used and a bad
+// one is named at its place in the grid. Each axis's values are then
+// written as config.yaml writes that key.
+void expand_grid(const Reader& r, const YAML::Node& root, Config& config) {
+    std::vector<experiment::GridAxis>& axes = config.compare.grid;
+    if (axes.empty()) {
+        return;
+    }
+    const YAML::Node grid = node_at(root, "compare.grid");
+    std::vector<std::string_view> keys;
+    for (const Key& k : config_keys()) {
+        if (k.path != "name" && !k.path.starts_with("compare.")) {
+            keys.push_back(k.path);
+        }
+    }
+    std::vector<YAML::Node> values;  // each axis's list
+    size_t points = 1;
+    for (const experiment::GridAxis& axis : axes) {
+        const std::string path = "compare.grid." + axis.key;
+        YAML::Node key_node;
+        for (const auto& entry : grid) {
+            if (entry.first.Scalar() == axis.key) {
+                key_node.reset(entry.first);
+                values.push_back(entry.second);
+            }
+        }
+        if (std::find(keys.begin(), keys.end(), axis.key) == keys.end()) {
+            r.fail(key_node, path,
+                   "expected a config key to vary (not name or a compare key), got '" +
+                       escape_text(axis.key) + "' (" + suggestion(axis.key, keys) +
+                       "keys: " + join(keys) + ")");
+        }
+        if (r.overridden(axis.key)) {
+            r.fail(key_node, path,
+                   "varies " + axis.key + ", which a --set also gives: one would be unused");
+        }
+        points *= axis.values.size();
+        if (points > kMaxGridPoints) {
+            r.fail(grid, "compare.grid",
+                   "expected at most " + std::to_string(kMaxGridPoints) +
+                       " combinations of values, got more");
+        }
+    }
+    std::vector<std::vector<std::string>> written(axes.size());
+    for (size_t i = 0; i < axes.size(); ++i) {
+        written[i].resize(axes[i].values.size());
+    }
+    for (size_t p = 0; p < points; ++p) {
+        YAML::Node doc = YAML::Clone(root);
+        doc["compare"].remove("grid");
+        // The last axis varies fastest.
+        std::vector<size_t> at(axes.size());
+        for (size_t i = axes.size(), rest = p; i-- > 0; rest /= axes[i].values.size()) {
+            at[i] = rest % axes[i].values.size();
+        }
+        for (size_t i = 0; i < axes.size(); ++i) {
+            // The grid's own node, so a message gives its line and column.
+            put(doc, axes[i].key, values[i][at[i]]);
+        }
+        auto point = std::make_shared<Config>();
+        point->file = config.file;
+        point->name = config.name;
+        read_keys(r, doc, *point);
+        check(r, doc, *point);
+        experiment::GridPoint made{.values = {}, .config = point};
+        for (size_t i = 0; i < axes.size(); ++i) {
+            std::string text = key_at(axes[i].key).write(*point);
+            if (text.starts_with('\n')) {
+                text = axes[i].values[at[i]];  // a block (model.layers): the grid's own text
+            }
+            written[i][at[i]] = text;
+            made.values.push_back(std::move(text));
+        }
+        config.compare.grid_points.push_back(std::move(made));
+    }
+    for (size_t i = 0; i < axes.size(); ++i) {
+        axes[i].values = written[i];
+    }
+}
+
 Config load(const fs::path& path, const std::vector<std::string>& overrides,
             const std::string& shown) {
     YAML::Node root = parse(read_file(path, shown), shown);
@@ -404,6 +511,7 @@ Config load(const fs::path& path, const std::vector<std::string>& overrides,
                     " cannot name the run: expected " + run_name_type() + "; set name");
     }
     check(r, root, config);
+    expand_grid(r, root, config);
     return config;
 }
 

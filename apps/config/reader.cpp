@@ -40,20 +40,6 @@ size_t edit_distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
-// "did you mean 'hidden'? " for a key one or two edits from a valid one.
-std::string suggestion(std::string_view key, Names keys) {
-    std::string_view best;
-    size_t best_distance = 3;
-    for (const auto& k : keys) {
-        const size_t d = edit_distance(key, k);
-        if (d < best_distance) {
-            best_distance = d;
-            best = k;
-        }
-    }
-    return best.empty() ? "" : "did you mean '" + std::string(best) + "'? ";
-}
-
 template <typename T>
 std::string shortest(T value) {
     std::array<char, 64> buf{};
@@ -235,6 +221,27 @@ std::string join(Names names) {
         out += name;
     }
     return out;
+}
+
+std::string suggestion(std::string_view key, Names keys) {
+    std::string_view best;
+    size_t best_distance = 3;
+    for (const auto& k : keys) {
+        const size_t d = edit_distance(key, k);
+        if (d < best_distance) {
+            best_distance = d;
+            best = k;
+        }
+    }
+    return best.empty() ? "" : "did you mean '" + std::string(best) + "'? ";
+}
+
+std::string flow_text(const YAML::Node& node) {
+    YAML::Emitter out;
+    out.SetSeqFormat(YAML::Flow);
+    out.SetMapFormat(YAML::Flow);
+    out << node;
+    return out.c_str();
 }
 
 }  // namespace tinynn::cli::config_detail

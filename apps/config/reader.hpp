@@ -32,6 +32,8 @@ class Reader {
     Reader(std::string file, std::filesystem::path base, std::vector<Override> overrides);
 
     const std::filesystem::path& base() const { return base_; }
+    // Whether a --set gave `path`, or a key inside or around it.
+    bool overridden(const std::string& path) const { return override_for(path) != nullptr; }
 
     // "<where>: <path>: <message>", where is the file and the node's
     // line:column, or the --set that wrote `path`.
@@ -79,6 +81,13 @@ std::string format_number(float value);
 // A string as a YAML scalar that reads back as the same string: plain when
 // nothing could take it for a number, bool or null, else double-quoted.
 std::string yaml_string(const std::string& text);
+
+// "did you mean 'hidden'? " for a key one or two edits from one of `keys`,
+// else empty.
+std::string suggestion(std::string_view key, Names keys);
+
+// A value on one line, as YAML flow style writes it: "[16, 16]".
+std::string flow_text(const YAML::Node& node);
 
 // "a, b, c".
 std::string join(Names names);

@@ -477,6 +477,68 @@ struct EarlyStopping {
     }
 };
 
+// compare.grid: a mapping of config keys to lists of values, or ~ for none.
+// Here only its shape is read; the loader checks each key and reads each
+// combination of values through the keys' own rows (expand_grid).
+struct Grid {
+    static constexpr size_t kMaxAxes = 8;
+    static constexpr size_t kMaxValues = 100;  // per axis
+
+    std::string type() const {
+        return "~ for none, or a mapping of up to " + std::to_string(kMaxAxes) +
+               " config keys (e.g. model.init) to lists of 1 to " + std::to_string(kMaxValues) +
+               " of their values";
+    }
+    std::vector<experiment::GridAxis> read(const Reader& r, const YAML::Node& node,
+                                           const std::string& path) const {
+        if (node.IsNull()) {
+            return {};
+        }
+        if (!node.IsMap() || node.size() == 0 || node.size() > kMaxAxes) {
+            r.fail(node, path, "expected " + type() + ", got " + describe(node));
+        }
+        std::vector<experiment::GridAxis> axes;
+        for (const auto& entry : node) {
+            const YAML::Node& key = entry.first;
+            if (!key.IsScalar()) {
+                r.fail(key, path, "expected config keys as the grid's keys, got " + describe(key));
+            }
+            const std::string axis_path = path + "." + key.Scalar();
+            for (const experiment::GridAxis& a : axes) {
+                if (a.key == key.Scalar()) {
+                    r.fail(key, axis_path, "is listed twice");
+                }
+            }
+            const YAML::Node& values = entry.second;
+            if (!values.IsSequence() || values.size() == 0 || values.size() > kMaxValues) {
+                r.fail(values, axis_path,
+                       "expected a list of 1 to " + std::to_string(kMaxValues) +
+                           " values of the key, got " + describe(values));
+            }
+            experiment::GridAxis axis{.key = key.Scalar(), .values = {}};
+            for (const YAML::Node& value : values) {
+                axis.values.push_back(flow_text(value));
+            }
+            axes.push_back(std::move(axis));
+        }
+        return axes;
+    }
+    std::string write(const std::vector<experiment::GridAxis>& axes) const {
+        if (axes.empty()) {
+            return "~";
+        }
+        std::string out;
+        for (const experiment::GridAxis& axis : axes) {
+            out += "\n    " + axis.key + ": [";
+            for (size_t i = 0; i < axis.values.size(); ++i) {
+                out += (i ? ", " : "") + axis.values[i];
+            }
+            out += "]";
+        }
+        return out;
+    }
+};
+
 // A row's read and write from its value type and where the value lives.
 template <class Target, class V, class Access>
 auto reader_of(V value, Access access) {
@@ -905,6 +967,9 @@ std::vector<Key> make_config_keys() {
         key("compare.target_loss", Optional<Number>{kPositive},
             member(&Config::compare, &CompareConfig::target_loss),
             "compare: the test loss the summary measures each activation's time to."),
+        key("compare.grid", Grid{}, member(&Config::compare, &CompareConfig::grid),
+            "compare: more axes, any config keys with a list of values each; one run per "
+            "combination x activation x seed."),
 
         key("limits.memory_mb", Optional<Number>{kPositive},
             member(&Config::limits, &LimitsConfig::memory_mb),

@@ -22,18 +22,33 @@ std::string arrow(const std::optional<Stat>& from, const std::optional<Stat>& to
 
 }  // namespace
 
-std::string compare_csv_header(const EpochDiagnostics* shape) {
-    std::string out = "activation,seed,epoch,train_loss,test_loss,test_accuracy,lr";
-    if (shape)
-        for (const auto& [name, value] : diagnostic_columns(*shape))
-            out += ',' + name;
+std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos)
+        return std::string(text);
+    std::string out = "\"";
+    for (const char c : text)
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + '"';
+}
+
+std::string compare_csv_header(const Config& config, const std::vector<std::string>& diagnostics) {
+    std::string out;
+    for (const GridAxis& axis : config.compare.grid)
+        out += csv_field(axis.key) + ',';
+    out += "activation,seed,epoch,train_loss,test_loss,test_accuracy,lr";
+    for (const std::string& name : diagnostics)
+        out += ',' + name;
     out += '\n';
     return out;
 }
 
-std::string compare_csv_row(const RunSpec& spec, const EpochMetrics& m) {
-    std::string out = std::string(nn::activation_name(spec.activation)) + ',' +
-                      std::to_string(spec.seed) + ',' + std::to_string(m.epoch) + ',';
+std::string compare_csv_cells(const Config& config, const RunSpec& spec, const EpochMetrics& m) {
+    std::string out;
+    if (!config.compare.grid_points.empty())
+        for (const std::string& value : config.compare.grid_points.at(spec.point).values)
+            out += csv_field(value) + ',';
+    out += std::string(nn::activation_name(spec.activation)) + ',' + std::to_string(spec.seed) +
+           ',' + std::to_string(m.epoch) + ',';
     append_number(out, m.train_loss);
     out += ',';
     append_number(out, m.test_loss);
@@ -41,12 +56,6 @@ std::string compare_csv_row(const RunSpec& spec, const EpochMetrics& m) {
     append_number(out, m.test_accuracy);
     out += ',';
     append_number(out, m.lr);
-    if (m.diagnostics)
-        for (const auto& [name, value] : diagnostic_columns(*m.diagnostics)) {
-            out += ',';
-            append_number(out, value);
-        }
-    out += '\n';
     return out;
 }
 

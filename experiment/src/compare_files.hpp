@@ -3,6 +3,7 @@
 // The text files of a compare run: compare.csv and summary.md.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "summary.hpp"
@@ -10,12 +11,18 @@
 
 namespace tinynn::experiment {
 
-// compare.csv, in long format: the header activation,seed,epoch,train_loss,
-// test_loss,test_accuracy and the diagnostic columns (run_files.hpp) of
-// `shape` (none when null), then one row per run and epoch, runs in
-// run_specs order.
-std::string compare_csv_header(const EpochDiagnostics* shape);
-std::string compare_csv_row(const RunSpec& spec, const EpochMetrics& metrics);
+// compare.csv, in long format: the header has a column per grid key, then
+// activation,seed,epoch,train_loss,test_loss,test_accuracy,lr, then the
+// diagnostic columns (run_files.hpp) of every grid point (a point whose
+// model has fewer layers leaves the others' empty); one row per run and
+// epoch, runs in run_specs order.
+std::string compare_csv_header(const Config& config, const std::vector<std::string>& diagnostics);
+// A row's cells up to lr, without the diagnostics or a line end.
+std::string compare_csv_cells(const Config& config, const RunSpec& spec,
+                              const EpochMetrics& metrics);
+
+// A CSV cell: quoted (RFC 4180) when it holds a comma, a quote or a line break.
+std::string csv_field(std::string_view text);
 
 // One line describing the task: data, model, optimizer, epochs, seeds.
 std::string describe_setup(const Config& config);

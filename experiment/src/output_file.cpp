@@ -142,6 +142,31 @@ void OutputFile::append(OutputFile& other, long long offset, long long length) {
     }
 }
 
+void OutputFile::for_each_line(const std::function<void(std::string_view)>& visit) {
+    flush();
+    std::vector<char> block(kBufferBytes);
+    std::string line;
+    for (long long offset = 0; offset < written_;) {
+        const auto want = static_cast<size_t>(std::min<long long>(written_ - offset, kBufferBytes));
+        const ssize_t n = ::pread(fd_, block.data(), want, offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            fail(n < 0 ? errno : EIO, "reading it back");
+        offset += n;
+        for (const char c : std::string_view(block.data(), static_cast<size_t>(n))) {
+            if (c != '\n') {
+                line += c;
+                continue;
+            }
+            visit(line);
+            line.clear();
+        }
+    }
+    if (!line.empty())
+        visit(line);
+}
+
 void OutputFile::discard(long long offset, long long length) {
     flush();
     // Best effort: where holes cannot be punched the bytes just stay.

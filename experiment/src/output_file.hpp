@@ -34,6 +34,9 @@ class OutputFile {
     // (other is a scratch file, which can be read back).
     void append(OutputFile& other, long long offset, long long length);
     void append(OutputFile& other) { append(other, 0, other.size()); }
+    // Calls `visit` with each line written so far (a scratch file, which can
+    // be read back), without its '\n', holding one block and a line at a time.
+    void for_each_line(const std::function<void(std::string_view)>& visit);
     // Frees the disk space of those bytes of a scratch file, where the file
     // system can (the bytes are no longer needed; they then read as zeros).
     void discard(long long offset, long long length);

@@ -74,8 +74,9 @@ RunOutcome run_one(const Config& base, const RunSpec& spec, size_t index,
     RunOutcome outcome;
     outcome.spec = spec;
     outcome.index = index;
-    Experiment e = prepare_experiment(run_config(base, spec));
-    const int64_t epochs = base.training.epochs;
+    const Config config = run_config(base, spec);
+    Experiment e = prepare_experiment(config);
+    const int64_t epochs = config.training.epochs;
     const auto record = [&](const EpochMetrics& m) {
         if (options.on_epoch)
             options.on_epoch(index, m);
@@ -112,16 +113,32 @@ class SingleThreadedProducts {
 
 }  // namespace
 
+size_t grid_size(const Config& base) {
+    return std::max<size_t>(base.compare.grid_points.size(), 1);
+}
+
+const Config& point_config(const Config& base, size_t point) {
+    if (base.compare.grid_points.empty() && point == 0)
+        return base;
+    if (point >= base.compare.grid_points.size() || !base.compare.grid_points[point].config)
+        throw Error("point_config: expected a grid point below " + std::to_string(grid_size(base)) +
+                    " with a config, got point " + std::to_string(point));
+    return *base.compare.grid_points[point].config;
+}
+
 std::vector<RunSpec> run_specs(const Config& base) {
     std::vector<RunSpec> specs;
-    for (const nn::Activation activation : base.compare.activations)
-        for (uint64_t seed : base.compare.seeds)
-            specs.push_back({activation, seed});
+    for (size_t point = 0; point < grid_size(base); ++point)
+        for (const nn::Activation activation : base.compare.activations)
+            for (uint64_t seed : base.compare.seeds)
+                specs.push_back({activation, seed, point});
     return specs;
 }
 
 Config run_config(const Config& base, const RunSpec& spec) {
-    Config c = base;
+    Config c = point_config(base, spec.point);
+    c.compare.grid.clear();
+    c.compare.grid_points.clear();
     c.run_seed = spec.seed;
     c.training.diagnostics = true;
     c.model = models::with_activation(c.model, spec.activation);

@@ -73,7 +73,9 @@ std::optional<Stat> Accumulator::stat() const {
 }
 
 void CompareSummary::add(const RunOutcome& run) {
-    const std::string name(nn::activation_name(run.spec.activation));
+    std::string name(nn::activation_name(run.spec.activation));
+    if (run.spec.point < points_.size())
+        name += " (" + points_[run.spec.point] + ")";
     auto a = std::find_if(activations_.begin(), activations_.end(),
                           [&](const PerActivation& p) { return p.name == name; });
     if (a == activations_.end()) {

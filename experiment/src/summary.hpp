@@ -41,7 +41,7 @@ class Accumulator {
 // where the others ended, and its numbers before the blow-up would swamp
 // the mean.
 struct ActivationSummary {
-    std::string activation;  // its name
+    std::string activation;  // its name, and its grid point's label if any
     nn::Activation kind = nn::Activation::tanh;
     size_t runs = 0, diverged = 0, reached_target = 0;
     std::optional<Stat> train_loss, test_loss, test_accuracy;
@@ -62,10 +62,14 @@ struct Curve {
 
 class CompareSummary {
   public:
+    // `points`: each grid point's label ("model.init=normal, model.hidden=[4]"),
+    // which joins the activation's name in its row; none without a grid.
+    explicit CompareSummary(std::vector<std::string> points = {}) : points_(std::move(points)) {}
+
     // Folds in one run; the runs come in run_specs order.
     void add(const RunOutcome& run);
 
-    // One summary per activation, in the order the activations first came.
+    // One summary per (grid point, activation), in the order they first came.
     std::vector<ActivationSummary> summaries() const;
     std::vector<std::string> activations() const;
     // One column of compare.csv ("train_loss", "grad_norm.0.weight",
@@ -97,6 +101,7 @@ class CompareSummary {
         Accumulator dead_end, saturated_end, first_mean_end, last_mean_end;
         std::map<std::string, std::map<int64_t, Band>> curves;  // column -> epoch -> band
     };
+    std::vector<std::string> points_;
     std::vector<PerActivation> activations_;
     std::optional<EpochDiagnostics> shape_;
     bool has_test_ = false, classification_ = false;

@@ -1,5 +1,7 @@
 #include "tinynn/experiment/write_outputs.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <map>
 #include <mutex>
 
@@ -63,6 +65,77 @@ class RowSpool {
     std::map<size_t, Rows> runs_;
 };
 
+// compare.csv's diagnostic columns, which differ between grid points whose
+// models differ: a row is spooled as "<point>,<count>,<its diagnostics>,<its
+// other cells>", and written once every point's columns are known, under
+// their union (in the order the points first recorded them).
+class DiagnosticColumns {
+  public:
+    explicit DiagnosticColumns(size_t points) : of_point_(points) {}
+
+    static std::string spooled(const std::string& cells, size_t point, const EpochMetrics& m) {
+        std::string out = std::to_string(point) + ',';
+        if (!m.diagnostics)
+            return out + "0," + cells + '\n';
+        const CsvColumns columns = diagnostic_columns(*m.diagnostics);
+        out += std::to_string(columns.size()) + ',';
+        for (const auto& [name, value] : columns) {
+            append_number(out, value);
+            out += ',';
+        }
+        return out + cells + '\n';
+    }
+
+    // The columns of a run's point, from its first recorded epoch.
+    void learn(const RunOutcome& run) {
+        std::vector<size_t>& at = of_point_.at(run.spec.point);
+        if (!at.empty() || !run.first_epoch || !run.first_epoch->diagnostics)
+            return;
+        for (const auto& [name, value] : diagnostic_columns(*run.first_epoch->diagnostics)) {
+            const auto known = std::find(names_.begin(), names_.end(), name);
+            at.push_back(static_cast<size_t>(known - names_.begin()));
+            if (known == names_.end())
+                names_.push_back(name);
+        }
+    }
+
+    const std::vector<std::string>& names() const { return names_; }
+
+    // A spooled row as compare.csv holds it.
+    std::string row(std::string_view spooled) const {
+        const auto take = [&] {
+            const size_t comma = spooled.find(',');
+            const std::string_view cell = spooled.substr(0, comma);
+            spooled.remove_prefix(std::min(comma + 1, spooled.size()));
+            return cell;
+        };
+        const auto number = [](std::string_view text) {
+            size_t value = 0;
+            std::from_chars(text.data(), text.data() + text.size(), value);
+            return value;
+        };
+        const size_t point = number(take());
+        const size_t count = number(take());
+        std::vector<std::string_view> cells(names_.size());
+        const std::vector<size_t>& at = of_point_.at(point);
+        for (size_t i = 0; i < count; ++i) {
+            const std::string_view cell = take();
+            if (i < at.size())
+                cells[at[i]] = cell;
+        }
+        std::string out(spooled);
+        for (const std::string_view cell : cells) {
+            out += ',';
+            out += cell;
+        }
+        return out + '\n';
+    }
+
+  private:
+    std::vector<std::vector<size_t>> of_point_;  // each point's columns' places in names_
+    std::vector<std::string> names_;
+};
+
 }  // namespace
 
 CompareOutputs compare_into(const std::filesystem::path& dir, const Config& config,
@@ -72,14 +145,25 @@ CompareOutputs compare_into(const std::filesystem::path& dir, const Config& conf
     // The rows of the runs taken in order so far, and of the others.
     OutputFile rows = OutputFile::scratch(dir);
     RowSpool spool(dir);
-    CompareSummary summary;
+    std::vector<std::string> points;
+    for (const GridPoint& point : config.compare.grid_points) {
+        std::string label;
+        for (size_t i = 0; i < point.values.size(); ++i)
+            label += (i ? ", " : "") + config.compare.grid.at(i).key + "=" + point.values[i];
+        points.push_back(std::move(label));
+    }
+    CompareSummary summary(std::move(points));
+    DiagnosticColumns columns(grid_size(config));
 
     CompareOptions run_options = options;
     run_options.on_epoch = [&](size_t index, const EpochMetrics& m) {
-        spool.add(index, compare_csv_row(specs[index], m));
+        const RunSpec& spec = specs[index];
+        spool.add(index,
+                  DiagnosticColumns::spooled(compare_csv_cells(config, spec, m), spec.point, m));
     };
     run_options.on_run_in_order = [&](const RunOutcome& run) {
         spool.move_to(run.index, rows);
+        columns.learn(run);
         summary.add(run);
     };
     run_compare(config, run_options);
@@ -95,8 +179,8 @@ CompareOutputs compare_into(const std::filesystem::path& dir, const Config& conf
     };
     write("config.yaml", resolved_config);
     write_file_atomically(dir / "compare.csv", [&](OutputFile& file) {
-        file.write(compare_csv_header(summary.diagnostics_shape()));
-        file.append(rows);
+        file.write(compare_csv_header(config, columns.names()));
+        rows.for_each_line([&](std::string_view row) { file.write(columns.row(row)); });
     });
     out.files.push_back("compare.csv");
     write("summary.md", summary_markdown(config, summaries, out.findings));

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -107,6 +108,20 @@ struct TrainingConfig {
     std::optional<EarlyStoppingConfig> early_stopping;
 };
 
+struct Config;
+
+// An axis of compare's grid: a config key and the values it takes.
+struct GridAxis {
+    std::string key;                  // dotted, as in a config: "model.init"
+    std::vector<std::string> values;  // each as config.yaml writes it: "[16, 16]"
+};
+
+// One combination of the axes' values: the config its runs start from.
+struct GridPoint {
+    std::vector<std::string> values;       // one per axis, in axis order
+    std::shared_ptr<const Config> config;  // the base config with those values
+};
+
 struct CompareConfig {
     std::vector<nn::Activation> activations{nn::Activation::sigmoid, nn::Activation::tanh,
                                             nn::Activation::relu, nn::Activation::leaky_relu};
@@ -114,6 +129,12 @@ struct CompareConfig {
     // its split stay those of the config's own seed.
     std::vector<uint64_t> seeds{1, 2, 3};
     std::optional<double> target_loss;
+    // Further axes, each run per (point, activation, seed). The axes name
+    // the points (compare.csv's columns, the summary's rows); each point's
+    // config is the one its runs train, so a C++ program may set either
+    // freely. No axes: one point, the config itself.
+    std::vector<GridAxis> grid;
+    std::vector<GridPoint> grid_points;  // every combination, the last axis varying fastest
 };
 
 // What a run may take from the machine: refuse rather than be killed for

@@ -21,6 +21,7 @@ namespace tinynn::experiment {
 struct RunSpec {
     nn::Activation activation = nn::Activation::tanh;
     uint64_t seed = 0;  // the initial weights and the shuffling; the data stays the config's
+    size_t point = 0;   // in compare.grid_points; 0 when there is no grid
 };
 
 // What compare keeps of one run, bounded however many epochs it has: its
@@ -51,10 +52,16 @@ inline constexpr int64_t kCurvePoints = 200;
 // Whether epoch `epoch` (from 1) of a run of `epochs` is one of those.
 bool on_curve(int64_t epoch, int64_t epochs);
 
-// Every (activation, seed) pair, activations outermost, in config order.
+// Every (grid point, activation, seed), points outermost, then
+// activations, in config order.
 std::vector<RunSpec> run_specs(const Config& base);
 
-// The config of one run: the base config with `spec.seed` as its run_seed
+// The config a grid point's runs start from: the base config without a grid.
+const Config& point_config(const Config& base, size_t point);
+// How many grid points `base` has: 1 without a grid.
+size_t grid_size(const Config& base);
+
+// The config of one run: its point's config with `spec.seed` as its run_seed
 // (initialisation and shuffling; the data and its split stay those of the
 // base config's seed), `spec.activation` for every hidden activation
 // (models::with_activation), and diagnostics on.

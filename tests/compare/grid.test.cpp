@@ -1,0 +1,175 @@
+// compare.grid (SPEC §3): more axes of any config keys, one run per
+// combination × activation × seed, a compare.csv column per grid key.
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "support/cli.hpp"
+#include "tinynn/cli/config.hpp"
+#include "tinynn/experiment/runs.hpp"
+
+using namespace tinynn;
+using namespace tinynn::test;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kBase = R"(name: grid
+seed: 3
+data: {kind: moons, samples: 40, noise: 0.1, test_split: 0.25}
+model: {kind: mlp, hidden: [4], activation: tanh}
+loss: cross_entropy
+optimizer: {kind: sgd, lr: 0.2}
+training: {epochs: 3, batch_size: 8, log_every: 1}
+compare:
+  activations: [tanh, relu]
+  seeds: [1, 2]
+)";
+
+constexpr const char* kGrid = R"(  grid:
+    model.init: [xavier_uniform, kaiming_uniform]
+    model.hidden: [[4], [4, 4]]
+)";
+
+// RFC 4180 cells of one line (compare.csv quotes cells holding commas).
+std::vector<std::string> cells_of(const std::string& line) {
+    std::vector<std::string> cells(1);
+    bool quoted = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+            cells.back() += '"';
+            ++i;
+        } else if (c == '"') {
+            quoted = !quoted;
+        } else if (c == ',' && !quoted) {
+            cells.emplace_back();
+        } else {
+            cells.back() += c;
+        }
+    }
+    return cells;
+}
+
+std::vector<std::vector<std::string>> csv_rows(const fs::path& file) {
+    std::vector<std::vector<std::string>> rows;
+    std::stringstream in(read_file(file));
+    for (std::string line; std::getline(in, line);)
+        rows.push_back(cells_of(line));
+    return rows;
+}
+
+size_t column(const std::vector<std::string>& header, const std::string& name) {
+    const auto at = std::find(header.begin(), header.end(), name);
+    REQUIRE(at != header.end());
+    return static_cast<size_t>(at - header.begin());
+}
+
+}  // namespace
+
+TEST_CASE("compare.grid trains every combination and gives compare.csv a column per grid key") {
+    TempDir dir;
+    std::ofstream(dir.path() / "grid.yaml") << kBase << kGrid;
+    const CliResult r = run_tinynn({"compare", "grid.yaml", "--out", "out"}, dir.path());
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Contains("4 grid points x 2 activations x 2 seeds = 16 runs"));
+
+    const auto rows = csv_rows(dir.path() / "out" / "compare.csv");
+    REQUIRE(rows.size() == 1 + 16 * 3);
+    const std::vector<std::string>& header = rows.front();
+    REQUIRE(header.size() > 3);
+    CHECK(header[0] == "model.init");
+    CHECK(header[1] == "model.hidden");
+    CHECK(header[2] == "activation");
+    // The deeper points' layers have columns of their own, empty for the others.
+    const size_t deep = column(header, "grad_norm.4.weight");
+    std::map<std::string, size_t> per_point;
+    for (size_t i = 1; i < rows.size(); ++i) {
+        const auto& row = rows[i];
+        REQUIRE(row.size() == header.size());
+        ++per_point[row[0] + " " + row[1]];
+        CHECK(row[deep].empty() == (row[1] == "[4]"));
+    }
+    CHECK(per_point == std::map<std::string, size_t>{{"kaiming_uniform [4, 4]", 12},
+                                                     {"kaiming_uniform [4]", 12},
+                                                     {"xavier_uniform [4, 4]", 12},
+                                                     {"xavier_uniform [4]", 12}});
+
+    // The summary has a row per (grid point, activation).
+    const std::string summary = read_file(dir.path() / "out" / "summary.md");
+    for (const char* row : {"| tanh (model.init=xavier_uniform, model.hidden=[4]) |",
+                            "| relu (model.init=kaiming_uniform, model.hidden=[4, 4]) |"})
+        CHECK_THAT(summary, Contains(row));
+
+    // A point's runs are the runs of its config without a grid.
+    std::ofstream(dir.path() / "one.yaml") << kBase;
+    const CliResult one = run_tinynn({"compare", "one.yaml", "--out", "one", "--set",
+                                      "model.init=kaiming_uniform", "--set", "model.hidden=[4, 4]"},
+                                     dir.path());
+    REQUIRE(one.status == 0);
+    const auto alone = csv_rows(dir.path() / "one" / "compare.csv");
+    REQUIRE(alone.size() == 1 + 4 * 3);
+    size_t matched = 0;
+    for (size_t i = 1; i < rows.size(); ++i) {
+        if (rows[i][0] != "kaiming_uniform" || rows[i][1] != "[4, 4]")
+            continue;
+        const auto& expected = alone[1 + matched++];
+        for (size_t c = 0; c < expected.size(); ++c) {
+            INFO(alone.front()[c]);
+            CHECK(rows[i][column(header, alone.front()[c])] == expected[c]);
+        }
+    }
+    CHECK(matched == 12);
+
+    // The resolved config holds the grid, and reads back to the same points.
+    const std::string resolved = read_file(dir.path() / "out" / "config.yaml");
+    CHECK_THAT(resolved, Contains("  grid:\n    model.init: [xavier_uniform, kaiming_uniform]\n"
+                                  "    model.hidden: [[4], [4, 4]]\n"));
+    const experiment::Config again = cli::load_config(dir.path() / "out" / "config.yaml", {});
+    REQUIRE(again.compare.grid_points.size() == 4);
+    CHECK(again.compare.grid_points[1].values ==
+          std::vector<std::string>{"xavier_uniform", "[4, 4]"});
+    CHECK(again.compare.grid_points[1].config->model.hidden == std::vector<int64_t>{4, 4});
+    CHECK(experiment::run_specs(again).size() == 16);
+}
+
+TEST_CASE("A bad compare.grid is a config error naming the grid key and where it is") {
+    TempDir dir;
+    const auto refused = [&](const std::string& grid, const std::vector<std::string>& extra = {},
+                             std::string base = kBase) {
+        std::ofstream(dir.path() / "bad.yaml") << base << grid;
+        std::vector<std::string> args{"compare", "bad.yaml", "--out", "out"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const CliResult r = run_tinynn(args, dir.path());
+        CHECK(r.status == 2);
+        CHECK(r.out.empty());
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        CHECK_FALSE(fs::exists(dir.path() / "out"));
+        return r.err;
+    };
+    CHECK_THAT(refused("  grid:\n    model.inti: [normal]\n"),
+               Contains("bad.yaml:12:5: compare.grid.model.inti: expected a config key to vary") &&
+                   Contains("did you mean 'model.init'?"));
+    CHECK_THAT(refused("  grid:\n    model.init: [normal, gaussian]\n"),
+               Contains("bad.yaml:12:26: model.init: expected one of") && Contains("gaussian"));
+    CHECK_THAT(refused("  grid:\n    compare.seeds: [[1], [2]]\n"),
+               Contains("compare.grid.compare.seeds: expected a config key to vary (not name or "
+                        "a compare key)"));
+    CHECK_THAT(refused("  grid:\n    model.init: []\n"),
+               Contains("compare.grid.model.init: expected a list of 1 to 100 values"));
+    CHECK_THAT(refused("  grid: [model.init]\n"), Contains("compare.grid: expected ~ for none"));
+    CHECK_THAT(refused("  grid:\n    model.init: [normal]\n", {"--set", "model.init=normal"}),
+               Contains("varies model.init, which a --set also gives"));
+    // Checks that span keys run for each point: this config lists its layers.
+    std::string listed = kBase;
+    listed.replace(listed.find("hidden: [4], activation: tanh"),
+                   std::string_view("hidden: [4], activation: tanh").size(),
+                   "layers: [{type: linear, in: 2, out: 2}]");
+    CHECK_THAT(refused("  grid:\n    model.hidden: [[4]]\n", {}, listed),
+               Contains("cannot be combined with model.layers"));
+}
