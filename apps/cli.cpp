@@ -265,9 +265,9 @@ int run_compare_command(const std::vector<std::string>& files,
                                         .seed = config.compare.seeds.front(),
                                         .point = point});
                 const Experiment first = prepare_experiment(first_run);
-                check_parallel_memory(first_run, shape_of(first.split),
-                                      static_cast<int64_t>(runs_at_once),
-                                      registry_parameters(first_run.model, *first.model));
+                check_parallel_memory(
+                    first_run, shape_of(first.split), static_cast<int64_t>(runs_at_once),
+                    registry_parameters(first_run.model, *first.model), grid_size(config));
             }
         } catch (const Error& e) {
             return config_error(options, e);

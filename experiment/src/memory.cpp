@@ -247,7 +247,7 @@ double epoch_record_bytes(double linears, double hidden) {
 }  // namespace
 
 CompareMemory estimate_compare_memory(const Config& c, const DataShape& d, int64_t runs,
-                                      std::optional<double> model_parameters) {
+                                      std::optional<double> model_parameters, size_t points) {
     const ModelWidths w = model_widths(c, d);
     double linears = 0, hidden = 0;
     if (c.model.kind == "mlp")
@@ -283,7 +283,7 @@ CompareMemory estimate_compare_memory(const Config& c, const DataShape& d, int64
                 (1 + static_cast<double>(kWaitingRunsPerJob)) * kept;
     // Per activation and column a band (its map node) at each curve epoch,
     // and a map per activation.
-    const double activations = static_cast<double>(c.compare.activations.size());
+    const double activations = static_cast<double>(c.compare.activations.size() * points);
     // A std::map node: its links and colour, the epoch, the band (a sum, a
     // low, a high and a count).
     const double band_node = 4 * 8 + 8 + 4 * 8 + kHeapBlock;
@@ -298,8 +298,8 @@ CompareMemory estimate_compare_memory(const Config& c, const DataShape& d, int64
 }
 
 void check_parallel_memory(const Config& c, const DataShape& d, int64_t runs,
-                           std::optional<double> model_parameters) {
-    const CompareMemory m = estimate_compare_memory(c, d, runs, model_parameters);
+                           std::optional<double> model_parameters, size_t points) {
+    const CompareMemory m = estimate_compare_memory(c, d, runs, model_parameters, points);
     const double limit = memory_limit_bytes(c.limits);
     if (m.total() <= limit)
         return;

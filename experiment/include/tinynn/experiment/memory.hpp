@@ -69,14 +69,18 @@ struct CompareMemory {
 
     double total() const { return per_run * static_cast<double>(runs) + summary; }
 };
+// `config` is a run's (a grid point's, with a grid), and `points` how many
+// grid points share the summary.
 CompareMemory estimate_compare_memory(const Config& config, const DataShape& data, int64_t runs,
-                                      std::optional<double> model_parameters = std::nullopt);
+                                      std::optional<double> model_parameters = std::nullopt,
+                                      size_t points = 1);
 
 // Throws tinynn::Error (a config error, exit 2) naming limits.memory_mb,
 // the estimate and the limit, and the --jobs that would fit, when
 // estimate_compare_memory is over the limit.
 void check_parallel_memory(const Config& config, const DataShape& data, int64_t runs,
-                           std::optional<double> model_parameters = std::nullopt);
+                           std::optional<double> model_parameters = std::nullopt,
+                           size_t points = 1);
 
 // check_memory for the data as the config describes it, before it is
 // generated or read. A CSV file is sized from its byte count first and its
