@@ -117,6 +117,17 @@ size_t grid_size(const Config& base) {
     return std::max<size_t>(base.compare.grid_points.size(), 1);
 }
 
+std::vector<std::string> grid_labels(const Config& base) {
+    std::vector<std::string> labels;
+    for (const GridPoint& point : base.compare.grid_points) {
+        std::string label;
+        for (size_t i = 0; i < point.values.size(); ++i)
+            label += (i ? ", " : "") + base.compare.grid.at(i).key + "=" + point.values[i];
+        labels.push_back(std::move(label));
+    }
+    return labels;
+}
+
 const Config& point_config(const Config& base, size_t point) {
     if (base.compare.grid_points.empty() && point == 0)
         return base;

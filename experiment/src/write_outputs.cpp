@@ -145,14 +145,7 @@ CompareOutputs compare_into(const std::filesystem::path& dir, const Config& conf
     // The rows of the runs taken in order so far, and of the others.
     OutputFile rows = OutputFile::scratch(dir);
     RowSpool spool(dir);
-    std::vector<std::string> points;
-    for (const GridPoint& point : config.compare.grid_points) {
-        std::string label;
-        for (size_t i = 0; i < point.values.size(); ++i)
-            label += (i ? ", " : "") + config.compare.grid.at(i).key + "=" + point.values[i];
-        points.push_back(std::move(label));
-    }
-    CompareSummary summary(std::move(points));
+    CompareSummary summary(grid_labels(config));
     DiagnosticColumns columns(grid_size(config));
 
     CompareOptions run_options = options;

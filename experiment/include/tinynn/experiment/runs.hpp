@@ -60,6 +60,9 @@ std::vector<RunSpec> run_specs(const Config& base);
 const Config& point_config(const Config& base, size_t point);
 // How many grid points `base` has: 1 without a grid.
 size_t grid_size(const Config& base);
+// Each grid point's label, "model.init=normal, model.hidden=[4]"; none
+// without a grid.
+std::vector<std::string> grid_labels(const Config& base);
 
 // The config of one run: its point's config with `spec.seed` as its run_seed
 // (initialisation and shuffling; the data and its split stay those of the
