@@ -1,11 +1,12 @@
 #pragma once
 
 // The compare runs reduced over seeds: per-activation statistics for the
-// summary table, per-epoch bands for the pictures, and the plain-language
-// findings that say what the numbers mean. The runs are folded in one at a
-// time, in run_specs order (so the numbers do not depend on --jobs), and
-// what is kept is bounded by the activations, the columns and the curve
-// points (kCurvePoints), however many seeds and epochs there are.
+// summary table and summary.csv, per-epoch bands for the pictures, and the
+// plain-language findings that say what the numbers mean, the verdict among
+// them. The runs are folded in one at a time, in run_specs order (so the
+// numbers do not depend on --jobs), and what is kept is bounded by the
+// activations, the columns and the curve points (kCurvePoints) however many
+// epochs there are, plus two numbers per run for the verdict's t-test.
 
 #include <cstddef>
 #include <map>

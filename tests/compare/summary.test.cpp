@@ -149,6 +149,10 @@ TEST_CASE("An activation whose every run diverged prints no number", "[compare][
     for (const char* bad : {"nan", "NaN", "inf", "n/a"})
         CHECK_THAT(md, !Contains(bad));
     CHECK(summary.curve("relu", "train_loss").epoch.empty());
+    // Nothing to rank: every cell after the counts is empty.
+    const auto csv = lines_of(summary_csv(summaries, summary.has_test()));
+    REQUIRE(csv.size() == 3);
+    CHECK(csv[1] == "relu,2,2,test_loss" + std::string(12, ',') + ",0");
 }
 
 TEST_CASE("Statistics fold one value at a time and print non-finite values as none",
