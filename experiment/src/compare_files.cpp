@@ -1,5 +1,6 @@
 #include "compare_files.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include "tinynn/experiment/run_files.hpp"
@@ -20,6 +21,37 @@ std::string arrow(const std::optional<Stat>& from, const std::optional<Stat>& to
            format_number(to ? std::optional(to->mean) : std::nullopt);
 }
 
+// An empty cell for a number that is not there or not finite (a mean that
+// overflowed), as the run files never hold nan or inf.
+void append_cell(std::string& out, std::optional<double> value) {
+    out += ',';
+    if (value && std::isfinite(*value))
+        append_number(out, value);
+}
+
+void append_stat(std::string& out, const std::optional<Stat>& stat) {
+    append_cell(out, stat ? std::optional(stat->mean) : std::nullopt);
+    append_cell(out, stat ? std::optional(stat->std) : std::nullopt);
+}
+
+void append_place(std::string& out, const Place& place) {
+    out += ',';
+    if (place.rank)
+        out += std::to_string(place.rank);
+    append_cell(out, place.p);
+    out += ',';
+    if (place.tied_with_first)
+        out += *place.tied_with_first ? "true" : "false";
+}
+
+// "2", "2 (tied)" when the seeds cannot tell it from the first, "–" unranked.
+std::string place_text(const Place& place) {
+    if (!place.rank)
+        return "–";
+    return std::to_string(place.rank) +
+           (place.rank > 1 && place.tied_with_first.value_or(false) ? " (tied)" : "");
+}
+
 }  // namespace
 
 std::string csv_field(std::string_view text) {
@@ -29,6 +61,34 @@ std::string csv_field(std::string_view text) {
     for (const char c : text)
         out += c == '"' ? std::string("\"\"") : std::string(1, c);
     return out + '"';
+}
+
+std::string summary_csv(const Config& config, const std::vector<ActivationSummary>& summaries,
+                        bool held_out) {
+    std::string out;
+    for (const GridAxis& axis : config.compare.grid)
+        out += csv_field(axis.key) + ',';
+    out +=
+        "activation,runs,diverged,loss,final_mean,final_std,best_mean,best_std,best_epoch_mean,"
+        "best_epoch_std,rank,p_vs_first,tied_with_first,best_rank,best_p_vs_first,"
+        "best_tied_with_first,overfitted_runs\n";
+    for (const ActivationSummary& s : summaries) {
+        if (!config.compare.grid_points.empty())
+            for (const std::string& value : config.compare.grid_points.at(s.point).values)
+                out += csv_field(value) + ',';
+        out += std::string(nn::activation_name(s.kind)) + ',' + std::to_string(s.runs) + ',' +
+               std::to_string(s.diverged) + (held_out ? ",test_loss" : ",train_loss");
+        append_stat(out, s.final_loss);
+        append_stat(out, s.best_loss);
+        append_stat(out, s.best_epoch);
+        append_place(out, s.final_place);
+        append_place(out, s.best_place);
+        out += ',';
+        if (held_out)
+            out += std::to_string(s.overfitted);
+        out += '\n';
+    }
+    return out;
 }
 
 std::string compare_csv_header(const Config& config, const std::vector<std::string>& diagnostics) {
@@ -105,7 +165,9 @@ std::vector<std::string> summary_header(const Config& c) {
             "last-layer grad norm, epoch 1 → end",
             "dead units",
             "saturated outputs",
-            "mean hidden output, first / last layer"};
+            "mean hidden output, first / last layer",
+            "best loss, at epoch",
+            "rank, final / best"};
 }
 
 std::vector<std::vector<std::string>> summary_rows(
@@ -119,12 +181,14 @@ std::vector<std::vector<std::string>> summary_rows(
         std::string loss = format_stat(s.train_loss);
         if (s.diverged)
             loss += " (" + std::to_string(s.diverged) + " diverged)";
-        rows.push_back(
-            {s.activation, loss, format_stat(s.test_loss), format_stat(s.test_accuracy), target,
-             arrow(s.first_grad_start, s.first_grad_end), arrow(s.last_grad_start, s.last_grad_end),
-             s.dead_end ? format_percent(s.dead_end) : "–",
-             s.saturated_end ? format_percent(s.saturated_end) : "–",
-             format_stat(s.first_mean_end, 2) + " / " + format_stat(s.last_mean_end, 2)});
+        rows.push_back({s.activation, loss, format_stat(s.test_loss), format_stat(s.test_accuracy),
+                        target, arrow(s.first_grad_start, s.first_grad_end),
+                        arrow(s.last_grad_start, s.last_grad_end),
+                        s.dead_end ? format_percent(s.dead_end) : "–",
+                        s.saturated_end ? format_percent(s.saturated_end) : "–",
+                        format_stat(s.first_mean_end, 2) + " / " + format_stat(s.last_mean_end, 2),
+                        format_stat(s.best_loss) + " at " + format_stat(s.best_epoch, 2),
+                        place_text(s.final_place) + " / " + place_text(s.best_place)});
     }
     return rows;
 }
@@ -143,7 +207,8 @@ std::string summary_markdown(const Config& config, const std::vector<ActivationS
        << ": no run to average). Dead units: ReLU units whose output was 0 for "
           "every sample of the epoch (LeakyReLU: whose input was negative for every sample). "
           "Saturated outputs: sigmoid/tanh outputs within 2 % of the output range from an "
-          "asymptote.\n\n";
+          "asymptote. "
+       << kRankNote << "\n\n";
     const std::vector<std::string> header = summary_header(config);
     md << "| " << join(header, " | ") << " |\n|";
     for (size_t i = 0; i < header.size(); ++i)

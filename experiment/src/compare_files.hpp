@@ -1,6 +1,6 @@
 #pragma once
 
-// The text files of a compare run: compare.csv and summary.md.
+// The text files of a compare run: compare.csv, summary.csv and summary.md.
 
 #include <string>
 #include <string_view>
@@ -24,12 +24,30 @@ std::string compare_csv_cells(const Config& config, const RunSpec& spec,
 // A CSV cell: quoted (RFC 4180) when it holds a comma, a quote or a line break.
 std::string csv_field(std::string_view text);
 
+// summary.csv: one row per summary row (grid point, activation), in their
+// order. The columns (docs/compare.md): one per grid key, activation, runs, diverged, loss
+// (test_loss, or train_loss without a test split: what ranked_loss ranks by), final_mean,
+// final_std, best_mean, best_std, best_epoch_mean, best_epoch_std, rank, p_vs_first,
+// tied_with_first, best_rank, best_p_vs_first, best_tied_with_first, overfitted_runs. The ranks and
+// ties are ActivationSummary's Places; a cell is empty where there is no
+// value (every run diverged, one seed, no test).
+std::string summary_csv(const Config& config, const std::vector<ActivationSummary>& summaries,
+                        bool held_out);
+
 // One line describing the task: data, model, optimizer, epochs, seeds.
 std::string describe_setup(const Config& config);
 
 // The summary table of activation × statistics as Markdown.
 std::string summary_markdown(const Config& config, const std::vector<ActivationSummary>& summaries,
                              const std::vector<std::string>& findings);
+
+// What the table's best-loss and rank columns mean, for summary.md and
+// report.html.
+inline constexpr const char* kRankNote =
+    "Best loss: each run's lowest test loss (train loss without a test split) and the epoch it "
+    "came at. Rank: 1 is the lowest mean of that loss at the last epoch / at the best epoch; "
+    "\"(tied)\" marks a rank that Welch's two-sided t-test at 5 % over the seeds cannot tell "
+    "from the first (docs/compare.md).";
 
 // The table's header cells and one row of cells per activation, shared by
 // summary.md and report.html.

@@ -288,12 +288,14 @@ CompareMemory estimate_compare_memory(const Config& c, const DataShape& d, int64
     // low, a high and a count).
     const double band_node = 4 * 8 + 8 + 4 * 8 + kHeapBlock;
     // And the buffers of compare.csv's files: the rows in order, the chunks
-    // of the others, the file itself as it is written.
+    // of the others, the file itself as it is written; and each run's final
+    // and best loss for the verdict's t-test (in std::vectors that grow to
+    // twice what they hold).
     m.summary =
         activations * (columns * (std::min(epochs, static_cast<double>(kCurvePoints)) * band_node +
                                   kLongName + 4 * kHeapBlock) +
                        boundary) +
-        3 * static_cast<double>(kRowBufferBytes);
+        3 * static_cast<double>(kRowBufferBytes) + 2 * 2 * static_cast<double>(runs) * 8;
     return m;
 }
 

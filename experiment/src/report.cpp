@@ -76,7 +76,8 @@ std::string report_section(const Config& config, const std::vector<ActivationSum
     for (const std::string& line : findings)
         html << "<li>" << chart::escape(line) << "</li>\n";
     html << "</ul>\n<h3>Summary</h3>\n<p>Mean ± sample standard deviation over the seeds, at "
-            "each run's last epoch unless the column says otherwise.</p>\n<table>\n<tr>";
+            "each run's last epoch unless the column says otherwise. "
+         << chart::escape(kRankNote) << "</p>\n<table>\n<tr>";
     for (const std::string& cell : summary_header(config))
         html << "<th>" << chart::escape(cell) << "</th>";
     html << "</tr>\n";
@@ -115,8 +116,8 @@ std::string report_page(const std::vector<const Config*>& configs,
     }
     for (const std::string& section : sections)
         html << section;
-    html << "<p class=\"setup\">Written by tinynn compare; the numbers are in compare.csv and "
-            "summary.md next to this page"
+    html << "<p class=\"setup\">Written by tinynn compare; the numbers are in compare.csv, "
+            "summary.csv and summary.md next to this page"
          << (configs.size() > 1 ? ", in one directory per experiment" : "") << ".</p>\n<script>"
          << kPictureCheck << "</script>\n</body>\n</html>\n";
     return html.str();

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <exception>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -68,6 +69,18 @@ chart::ClassMap decision_boundary(const Experiment& e) {
     return map;
 }
 
+// The last Linear's weight-gradient norm over the first's; none without
+// diagnostics or without a gradient at either end.
+std::optional<double> grad_ratio(const EpochMetrics& m) {
+    if (!m.diagnostics || m.diagnostics->grad_norms.empty())
+        return std::nullopt;
+    const double first = m.diagnostics->grad_norms.front().norm;
+    const double last = m.diagnostics->grad_norms.back().norm;
+    if (first > 0)
+        return last / first;
+    return last > 0 ? std::optional(std::numeric_limits<double>::infinity()) : std::nullopt;
+}
+
 RunOutcome run_one(const Config& base, const RunSpec& spec, size_t index,
                    const CompareOptions& options, const StopRequested& stop) {
     const auto start = std::chrono::steady_clock::now();
@@ -80,13 +93,7 @@ RunOutcome run_one(const Config& base, const RunSpec& spec, size_t index,
     const auto record = [&](const EpochMetrics& m) {
         if (options.on_epoch)
             options.on_epoch(index, m);
-        if (m.epoch == 1)
-            outcome.first_epoch = m;
-        if (on_curve(m.epoch, epochs))
-            outcome.curve.push_back(m);
-        if (!outcome.epochs_to_target && base.compare.target_loss &&
-            m.train_loss <= *base.compare.target_loss)
-            outcome.epochs_to_target = m.epoch;
+        outcome.add_epoch(m, epochs, base.compare.target_loss);
     };
     outcome.result = train(e, {}, stop, {.record = record, .history = History::last_epoch});
     if (e.classification) {
@@ -98,6 +105,26 @@ RunOutcome run_one(const Config& base, const RunSpec& spec, size_t index,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return outcome;
 }
+
+}  // namespace
+
+void RunOutcome::add_epoch(const EpochMetrics& m, int64_t epochs,
+                           std::optional<double> target_loss) {
+    if (m.epoch == 1)
+        first_epoch = m;
+    if (on_curve(m.epoch, epochs))
+        curve.push_back(m);
+    if (!epochs_to_target && target_loss && m.train_loss <= *target_loss)
+        epochs_to_target = m.epoch;
+    const double loss = ranked_loss(m);
+    if (!best || loss < best->loss)
+        best = BestEpoch{.epoch = m.epoch, .loss = loss};
+    if (late_epoch(m.epoch, epochs))
+        if (const auto ratio = grad_ratio(m))
+            late_grad_ratio = std::min(late_grad_ratio.value_or(*ratio), *ratio);
+}
+
+namespace {
 
 // Restores the product thread count when the runs end, however they end.
 class SingleThreadedProducts {
@@ -154,6 +181,14 @@ Config run_config(const Config& base, const RunSpec& spec) {
     c.training.diagnostics = true;
     c.model = models::with_activation(c.model, spec.activation);
     return c;
+}
+
+double ranked_loss(const EpochMetrics& m) {
+    return m.test_loss.value_or(m.train_loss);
+}
+
+bool late_epoch(int64_t epoch, int64_t epochs) {
+    return epoch > epochs - std::max<int64_t>(1, epochs / 4);
 }
 
 bool on_curve(int64_t epoch, int64_t epochs) {

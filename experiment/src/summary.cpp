@@ -1,6 +1,7 @@
 #include "summary.hpp"
 
 #include "tinynn/experiment/run_files.hpp"
+#include "welch.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,9 +11,6 @@ namespace tinynn::experiment {
 
 namespace {
 
-// Gradients differing by this factor between the first and the last layer
-// are called vanishing (or exploding, the other way round).
-constexpr double kVanishingRatio = 10;
 constexpr double kNotableFraction = 0.1;  // of dead units or saturated outputs
 constexpr double kCentredMean = 0.1;      // |mean| below this counts as zero-centred
 
@@ -50,7 +48,174 @@ std::string times(double ratio) {
     return format_number(ratio, 2) + "×";
 }
 
+// A share as a whole percentage, "5 %"; kNoValue when not finite.
+std::string percent(double share) {
+    if (!std::isfinite(share))
+        return kNoValue;
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.0f %%", 100 * share);
+    return buffer;
+}
+
+// The rows' places by the mean of `stat`, lowest first (the earlier row of
+// equal means first), each tested against the first by its `values`.
+std::vector<Place> places(const std::vector<ActivationSummary>& rows,
+                          std::optional<Stat> ActivationSummary::*stat,
+                          std::vector<double> ActivationSummary::*values) {
+    std::vector<size_t> order;
+    for (size_t i = 0; i < rows.size(); ++i)
+        if (rows[i].*stat)
+            order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return (rows[a].*stat)->mean < (rows[b].*stat)->mean;
+    });
+    std::vector<Place> out(rows.size());
+    for (size_t k = 0; k < order.size(); ++k) {
+        Place& place = out[order[k]];
+        place.rank = k + 1;
+        if (k == 0) {
+            place.tied_with_first = true;
+            continue;
+        }
+        place.p = welch_p(rows[order.front()].*values, rows[order[k]].*values);
+        if (place.p)
+            place.tied_with_first = *place.p >= kAlpha;
+    }
+    return out;
+}
+
+std::string seeds_of(size_t a, size_t b) {
+    return "over " +
+           (a == b ? std::to_string(a) : std::to_string(a) + " and " + std::to_string(b)) +
+           (a == 1 && b == 1 ? " seed" : " seeds");
+}
+
+// The ranking by one loss, then what the seeds can and cannot tell apart.
+// `by` names the loss ("final test loss").
+std::vector<std::string> ranking_sentences(const std::vector<ActivationSummary>& rows,
+                                           std::optional<Stat> ActivationSummary::*stat,
+                                           std::vector<double> ActivationSummary::*values,
+                                           Place ActivationSummary::*place, const std::string& by) {
+    std::vector<const ActivationSummary*> order;
+    for (const ActivationSummary& r : rows)
+        if ((r.*place).rank)
+            order.push_back(&r);
+    std::sort(order.begin(), order.end(),
+              [&](const auto* a, const auto* b) { return (a->*place).rank < (b->*place).rank; });
+    std::string ranking = "By " + by + ", mean over the seeds (lower is better): ";
+    for (size_t k = 0; k < order.size(); ++k)
+        ranking += (k ? ", " : "") + order[k]->activation + " " + format_stat(order[k]->*stat);
+    std::vector<std::string> out{ranking + "."};
+    if (order.size() < 2)
+        return out;
+    const ActivationSummary& first = *order.front();
+    std::vector<std::string> tied, apart, untested;
+    for (size_t k = 1; k < order.size(); ++k) {
+        const ActivationSummary& r = *order[k];
+        const Place& at = r.*place;
+        const std::string p = "p = " + format_number(at.p, 2);
+        if (!at.tied_with_first)
+            untested.push_back(r.activation);
+        else if (*at.tied_with_first)
+            tied.push_back(first.activation + " and " + r.activation + " cannot be told apart " +
+                           seeds_of((first.*values).size(), (r.*values).size()) +
+                           " (Welch's t-test, " + p + ")");
+        else
+            apart.push_back(r.activation + " (" + p + ")");
+    }
+    std::string join_apart;
+    for (size_t k = 0; k < apart.size(); ++k)
+        join_apart += (k == 0 ? "" : k + 1 == apart.size() ? " and " : ", ") + apart[k];
+    if (!apart.empty() && tied.empty() && untested.empty())
+        out.push_back(first.activation +
+                      " is first beyond the spread over seeds: Welch's t-test at " +
+                      percent(kAlpha) + " tells it apart from " + join_apart + ".");
+    else {
+        if (!tied.empty()) {
+            std::string line;
+            for (size_t k = 0; k < tied.size(); ++k)
+                line += (k ? "; " : "") + tied[k];
+            out.push_back(line + ".");
+        }
+        if (!apart.empty())
+            out.push_back(first.activation + " is ahead of " + join_apart +
+                          " beyond the spread over seeds (Welch's t-test at " + percent(kAlpha) +
+                          ").");
+    }
+    if (!untested.empty()) {
+        std::string names;
+        for (size_t k = 0; k < untested.size(); ++k)
+            names += (k ? ", " : "") + untested[k];
+        out.push_back(
+            "With one seed on a side there is no spread to test against (Welch's "
+            "t-test needs two seeds or more), so whether " +
+            first.activation + " is ahead of " + names + " may not hold for other seeds.");
+    }
+    return out;
+}
+
+// The rows of each grid point, as indices into `rows`, points in order.
+std::vector<std::vector<size_t>> by_point(const std::vector<ActivationSummary>& rows) {
+    std::map<size_t, std::vector<size_t>> groups;
+    for (size_t i = 0; i < rows.size(); ++i)
+        groups[rows[i].point].push_back(i);
+    std::vector<std::vector<size_t>> out;
+    for (auto& [point, indices] : groups)
+        out.push_back(std::move(indices));
+    return out;
+}
+
+// The verdict: the ranking at the end and at the best epoch, and who overfitted.
+std::vector<std::string> verdict(const std::vector<ActivationSummary>& rows, bool held_out,
+                                 int64_t epochs) {
+    if (std::none_of(rows.begin(), rows.end(), [](const auto& r) { return r.final_loss; }))
+        return {"No run ended without diverging, so there is no final loss to rank."};
+    std::vector<std::string> out;
+    const std::string loss = held_out ? "test loss" : "train loss";
+    if (!held_out)
+        out.push_back(
+            "There is no test split (data.test_split: 0), so this ranks by train loss: how "
+            "well each activation fits the training data, not how well it generalises.");
+    for (std::string& line :
+         ranking_sentences(rows, &ActivationSummary::final_loss, &ActivationSummary::final_losses,
+                           &ActivationSummary::final_place, "final " + loss))
+        out.push_back(std::move(line));
+    for (std::string& line : ranking_sentences(
+             rows, &ActivationSummary::best_loss, &ActivationSummary::best_losses,
+             &ActivationSummary::best_place, "the " + loss + " at each run's best epoch"))
+        out.push_back(std::move(line));
+    for (const ActivationSummary& r : rows) {
+        if (!r.overfitted || !r.final_loss || !r.best_loss || !r.best_epoch)
+            continue;
+        out.push_back(
+            r.activation + " overfits in " + std::to_string(r.overfitted) + " of " +
+            std::to_string(r.final_losses.size()) + " seeds: its test loss was lowest at epoch " +
+            format_number(r.best_epoch->mean) + " of " + std::to_string(epochs) +
+            " on average, and ended " + percent(r.final_loss->mean / r.best_loss->mean - 1) +
+            " above that best (a run overfits when its best epoch comes before " +
+            percent(kOverfitEpochShare) + " of its epochs and it ends more than " +
+            percent(kOverfitRise) + " above its best).");
+    }
+    return out;
+}
+
 }  // namespace
+
+bool overfitted(const BestEpoch& best, int64_t last_epoch, double final_loss) {
+    return static_cast<double>(best.epoch) < kOverfitEpochShare * static_cast<double>(last_epoch) &&
+           final_loss > (1 + kOverfitRise) * best.loss;
+}
+
+void rank(std::vector<ActivationSummary>& rows) {
+    const std::vector<Place> final_places =
+        places(rows, &ActivationSummary::final_loss, &ActivationSummary::final_losses);
+    const std::vector<Place> best_places =
+        places(rows, &ActivationSummary::best_loss, &ActivationSummary::best_losses);
+    for (size_t i = 0; i < rows.size(); ++i) {
+        rows[i].final_place = final_places[i];
+        rows[i].best_place = best_places[i];
+    }
+}
 
 void Accumulator::add(double value) {
     ++n_;
@@ -82,6 +247,7 @@ void CompareSummary::add(const RunOutcome& run) {
         PerActivation added;
         added.name = name;
         added.kind = run.spec.activation;
+        added.point = run.spec.point;
         activations_.push_back(std::move(added));
         a = activations_.end() - 1;
     }
@@ -114,8 +280,22 @@ void CompareSummary::add(const RunOutcome& run) {
         add_value(a->first_grad_start, grad_norm(first, true));
         add_value(a->last_grad_start, grad_norm(first, false));
     }
+    if (run.late_grad_ratio) {
+        ++a->late_ratio_runs;
+        a->vanishing_late += *run.late_grad_ratio >= kVanishingRatio;
+    }
     if (!run.result.history.empty()) {
         const EpochMetrics& last = run.result.history.back();
+        const double final_loss = ranked_loss(last);
+        a->final_loss.add(final_loss);
+        a->final_losses.push_back(final_loss);
+        if (run.best) {
+            a->best_loss.add(run.best->loss);
+            a->best_losses.push_back(run.best->loss);
+            a->best_epoch.add(static_cast<double>(run.best->epoch));
+            // A train loss that rises again is not overfitting.
+            a->overfitted += last.test_loss && overfitted(*run.best, last.epoch, final_loss);
+        }
         a->train_loss.add(last.train_loss);
         add_value(a->test_loss, last.test_loss);
         add_value(a->test_accuracy, last.test_accuracy);
@@ -145,6 +325,7 @@ std::vector<ActivationSummary> CompareSummary::summaries() const {
     for (const PerActivation& a : activations_)
         out.push_back({.activation = a.name,
                        .kind = a.kind,
+                       .point = a.point,
                        .runs = a.runs,
                        .diverged = a.diverged,
                        .reached_target = a.reached_target,
@@ -160,7 +341,26 @@ std::vector<ActivationSummary> CompareSummary::summaries() const {
                        .dead_end = a.dead_end.stat(),
                        .saturated_end = a.saturated_end.stat(),
                        .first_mean_end = a.first_mean_end.stat(),
-                       .last_mean_end = a.last_mean_end.stat()});
+                       .last_mean_end = a.last_mean_end.stat(),
+                       .final_loss = a.final_loss.stat(),
+                       .best_loss = a.best_loss.stat(),
+                       .best_epoch = a.best_epoch.stat(),
+                       .final_losses = a.final_losses,
+                       .best_losses = a.best_losses,
+                       .overfitted = a.overfitted,
+                       .late_ratio_runs = a.late_ratio_runs,
+                       .vanishing_late = a.vanishing_late,
+                       .final_place = {},  // by rank() below
+                       .best_place = {}});
+    // Across grid points the configs differ: rows are ranked within theirs.
+    for (const std::vector<size_t>& group : by_point(out)) {
+        std::vector<ActivationSummary> rows;
+        for (size_t i : group)
+            rows.push_back(std::move(out[i]));
+        rank(rows);
+        for (size_t k = 0; k < group.size(); ++k)
+            out[group[k]] = std::move(rows[k]);
+    }
     return out;
 }
 
@@ -189,7 +389,7 @@ Curve CompareSummary::curve(const std::string& activation, const std::string& co
     return c;
 }
 
-std::vector<std::string> findings(const std::vector<ActivationSummary>& summaries,
+std::vector<std::string> findings(const std::vector<ActivationSummary>& summaries, bool held_out,
                                   std::optional<double> target_loss, int64_t epochs) {
     std::vector<std::string> out;
     if (summaries.empty())
@@ -222,19 +422,13 @@ std::vector<std::string> findings(const std::vector<ActivationSummary>& summarie
         } else
             line += ". No activation reached it.";
         out.push_back(line);
-    } else {
-        const ActivationSummary* best = nullptr;
-        for (const ActivationSummary& s : summaries)
-            if (s.train_loss && (!best || s.train_loss->mean < best->train_loss->mean))
-                best = &s;
-        if (best)
-            out.push_back("Lowest final train loss: " + best->activation + " (" +
-                          format_stat(best->train_loss) +
-                          "). Set compare.target_loss to compare epochs to a target.");
-        else
-            out.push_back(
-                "No run ended without diverging, so there is no final train loss to "
-                "compare.");
+    }
+    for (const std::vector<size_t>& group : by_point(summaries)) {
+        std::vector<ActivationSummary> rows;
+        for (size_t i : group)
+            rows.push_back(summaries[i]);
+        for (std::string& line : verdict(rows, held_out, epochs))
+            out.push_back(std::move(line));
     }
 
     // Gradient flow: the last layer's gradient over the first's.
@@ -253,20 +447,33 @@ std::vector<std::string> findings(const std::vector<ActivationSummary>& summarie
     };
     std::string flow =
         "Last-layer over first-layer weight-gradient norm at epoch 1 (and at the end): ";
-    std::string vanishing;
+    // A ratio at epoch 1 alone is no verdict: the first layers may catch up.
+    std::string vanishing, passing;
+    const auto runs_of = [](const ActivationSummary& s) {
+        return " (persisting in " + std::to_string(s.vanishing_late) + " of " +
+               std::to_string(s.late_ratio_runs) + " seeds)";
+    };
     for (size_t i = 0; i < summaries.size(); ++i) {
         const ActivationSummary& s = summaries[i];
         const auto start = ratio(s.last_grad_start, s.first_grad_start);
         const auto end = ratio(s.last_grad_end, s.first_grad_end);
         flow += (i ? ", " : "") + s.activation + " " + shown(start, s.last_grad_start) + " (" +
                 shown(end, s.last_grad_end) + ")";
-        if (start.value_or(0) >= kVanishingRatio || end.value_or(0) >= kVanishingRatio)
-            vanishing += (vanishing.empty() ? "" : ", ") + s.activation;
+        if (s.late_ratio_runs && 2 * s.vanishing_late > s.late_ratio_runs)
+            vanishing += (vanishing.empty() ? "" : ", ") + s.activation + runs_of(s);
+        else if (start.value_or(0) >= kVanishingRatio)
+            passing += (passing.empty() ? "" : ", ") + s.activation + runs_of(s);
     }
     flow += vanishing.empty() ? ". No activation shows vanishing gradients here."
                               : ". Vanishing gradients for " + vanishing +
-                                    ": the first layers get a small fraction of the last "
-                                    "layer's gradient, so they learn slowly.";
+                                    ": the ratio stayed at least " + times(kVanishingRatio) +
+                                    " through the last quarter of training, so the first layers "
+                                    "get a small fraction of the last layer's gradient and learn "
+                                    "slowly.";
+    if (!passing.empty())
+        flow += " The ratio was at least " + times(kVanishingRatio) + " at epoch 1 for " + passing +
+                " but did not stay there through the last quarter of training in most seeds: "
+                "the first layers caught up, so that is not called vanishing.";
     out.push_back(flow);
 
     for (const ActivationSummary& s : summaries) {

@@ -1,11 +1,12 @@
 #pragma once
 
 // The compare runs reduced over seeds: per-activation statistics for the
-// summary table, per-epoch bands for the pictures, and the plain-language
-// findings that say what the numbers mean. The runs are folded in one at a
-// time, in run_specs order (so the numbers do not depend on --jobs), and
-// what is kept is bounded by the activations, the columns and the curve
-// points (kCurvePoints), however many seeds and epochs there are.
+// summary table and summary.csv, per-epoch bands for the pictures, and the
+// plain-language findings that say what the numbers mean, the verdict among
+// them. The runs are folded in one at a time, in run_specs order (so the
+// numbers do not depend on --jobs), and what is kept is bounded by the
+// activations, the columns and the curve points (kCurvePoints) however many
+// epochs there are, plus two numbers per run for the verdict's t-test.
 
 #include <cstddef>
 #include <map>
@@ -36,6 +37,31 @@ class Accumulator {
     double sum_ = 0, mean_ = 0, m2_ = 0, min_ = 0, max_ = 0;
 };
 
+// The rules of the verdict (docs/compare.md). Two results are told apart
+// when Welch's two-sided t-test over their seeds gives p < kAlpha.
+inline constexpr double kAlpha = 0.05;
+// A run overfitted when its best epoch (RunOutcome::best) came before this
+// share of its epochs and its final loss ended more than kOverfitRise above
+// that best, relatively.
+inline constexpr double kOverfitEpochShare = 0.8;
+inline constexpr double kOverfitRise = 0.1;
+bool overfitted(const BestEpoch& best, int64_t last_epoch, double final_loss);
+// Gradients differing by this factor between the first and the last layer
+// are called vanishing, when the ratio held through the last quarter of
+// training (RunOutcome::late_grad_ratio) in more than half the runs.
+inline constexpr double kVanishingRatio = 10;
+
+// A row's place in a ranking by a mean loss, lowest first.
+struct Place {
+    size_t rank = 0;  // 1 = best; 0 for a row with no value (every run diverged)
+    // Welch's two-sided p against the row ranked first; none for that row
+    // itself and when either has fewer than two seeds.
+    std::optional<double> p;
+    // Whether the seeds cannot tell the row from the first (p >= kAlpha; the
+    // first row itself: true); none when untested.
+    std::optional<bool> tied_with_first;
+};
+
 // "End" is each run's last completed epoch. A diverged run is counted in
 // `diverged` and left out of every statistic: its last finite epoch is not
 // where the others ended, and its numbers before the blow-up would swamp
@@ -43,6 +69,7 @@ class Accumulator {
 struct ActivationSummary {
     std::string activation;  // its name, and its grid point's label if any
     nn::Activation kind = nn::Activation::tanh;
+    size_t point = 0;  // its grid point: rows are ranked within one
     size_t runs = 0, diverged = 0, reached_target = 0;
     std::optional<Stat> train_loss, test_loss, test_accuracy;
     std::optional<Stat> train_loss_start;  // at epoch 1
@@ -52,7 +79,20 @@ struct ActivationSummary {
     std::optional<Stat> dead_end, saturated_end;
     // Mean output of the first and the last hidden activation layer.
     std::optional<Stat> first_mean_end, last_mean_end;
+    // ranked_loss at each run's last epoch and at its best epoch, and that
+    // epoch; the per-seed values, in run order, are the t-test's.
+    std::optional<Stat> final_loss, best_loss, best_epoch;
+    std::vector<double> final_losses, best_losses;
+    size_t overfitted = 0;  // runs, by overfitted()
+    // Runs with a late_grad_ratio, and those whose ratio stayed >= kVanishingRatio.
+    size_t late_ratio_runs = 0, vanishing_late = 0;
+    // By final_loss and by best_loss, among the rows ranked together (rank()).
+    Place final_place, best_place;
 };
+
+// Ranks `rows` by their final and by their best loss. They are one group:
+// every row is compared with the group's first.
+void rank(std::vector<ActivationSummary>& rows);
 
 // A metric of one activation per epoch over its seeds: the mean and the
 // min-max band, over the seeds that reached that epoch.
@@ -69,7 +109,8 @@ class CompareSummary {
     // Folds in one run; the runs come in run_specs order.
     void add(const RunOutcome& run);
 
-    // One summary per (grid point, activation), in the order they first came.
+    // One summary per (grid point, activation), in the order they first
+    // came, ranked within each grid point.
     std::vector<ActivationSummary> summaries() const;
     std::vector<std::string> activations() const;
     // One column of compare.csv ("train_loss", "grad_norm.0.weight",
@@ -95,10 +136,14 @@ class CompareSummary {
     struct PerActivation {
         std::string name;
         nn::Activation kind = nn::Activation::tanh;
+        size_t point = 0;
         size_t runs = 0, diverged = 0, reached_target = 0;
         Accumulator train_loss, test_loss, test_accuracy, train_loss_start, epochs_to_target;
         Accumulator first_grad_start, first_grad_end, last_grad_start, last_grad_end;
         Accumulator dead_end, saturated_end, first_mean_end, last_mean_end;
+        Accumulator final_loss, best_loss, best_epoch;
+        std::vector<double> final_losses, best_losses;
+        size_t overfitted = 0, late_ratio_runs = 0, vanishing_late = 0;
         std::map<std::string, std::map<int64_t, Band>> curves;  // column -> epoch -> band
     };
     std::vector<std::string> points_;
@@ -110,10 +155,13 @@ class CompareSummary {
     size_t runs_ = 0, diverged_ = 0;
 };
 
-// Sentences on what the runs show: which activation trained fastest, where
-// gradients vanish, which units died or saturated, which outputs are not
-// centred on zero, which runs diverged.
-std::vector<std::string> findings(const std::vector<ActivationSummary>& summaries,
+// Sentences on what the runs show: which activation trained fastest, the
+// verdict (the ranking by held-out loss at the end and at the best epoch,
+// what the seeds cannot tell apart, who overfitted), where gradients
+// vanish, which units died or saturated, which outputs are not centred on
+// zero, which runs diverged. `held_out`: whether there was a test split
+// (else the ranking is by train loss, and says so).
+std::vector<std::string> findings(const std::vector<ActivationSummary>& summaries, bool held_out,
                                   std::optional<double> target_loss, int64_t epochs);
 
 // Shown where a table or sentence has no number: a statistic over no value.

@@ -165,7 +165,8 @@ CompareOutputs compare_into(const std::filesystem::path& dir, const Config& conf
     CompareOutputs out;
     out.runs = summary.runs();
     out.diverged = summary.diverged();
-    out.findings = findings(summaries, config.compare.target_loss, config.training.epochs);
+    out.findings =
+        findings(summaries, summary.has_test(), config.compare.target_loss, config.training.epochs);
     const auto write = [&](const std::string& name, const std::string& text) {
         write_text_file(dir / name, text);
         out.files.push_back(name);
@@ -176,6 +177,7 @@ CompareOutputs compare_into(const std::filesystem::path& dir, const Config& conf
         rows.for_each_line([&](std::string_view row) { file.write(columns.row(row)); });
     });
     out.files.push_back("compare.csv");
+    write("summary.csv", summary_csv(config, summaries, summary.has_test()));
     write("summary.md", summary_markdown(config, summaries, out.findings));
     const std::vector<Picture> pictures = make_pictures(summary);
     for (const Picture& p : pictures)

@@ -236,7 +236,7 @@ TEST_CASE("compare leaves diverged runs out of its numbers", "[cli][compare][fin
     CHECK_THAT(md, Contains("relu: 2 of 2 runs diverged"));
     // Sigmoid's numbers are over its two seeds.
     CHECK_THAT(md, Contains("| sigmoid | ") && !Contains("| sigmoid | —"));
-    CHECK_THAT(md, Contains("Lowest final train loss: sigmoid"));
+    CHECK_THAT(md, Contains("By final test loss, mean over the seeds (lower is better): sigmoid"));
     CHECK_FALSE(shows_non_finite(md));
     CHECK_FALSE(shows_non_finite(r.out.substr(r.out.find("\n- "))));
     const std::string csv = read_file(dir.path() / "out/compare.csv");

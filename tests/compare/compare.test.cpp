@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -39,14 +40,6 @@ compare:
   seeds: [1, 2]
   target_loss: 0.6
 )";
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::stringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        lines.push_back(line);
-    return lines;
 }
 
 // A compare of the tiny config into dir/out, shared by the tests below.
@@ -106,9 +99,9 @@ TEST_CASE("compare writes every file of the run directory", "[compare][cli]") {
     TinyCompare run;
     INFO(run.result.err);
     REQUIRE(run.result.status == 0);
-    for (const char* file :
-         {"config.yaml", "compare.csv", "summary.md", "loss_curves.svg", "grad_norms.svg",
-          "unit_health.svg", "activation_means.svg", "decision_boundary.svg", "report.html"}) {
+    for (const char* file : {"config.yaml", "compare.csv", "summary.csv", "summary.md",
+                             "loss_curves.svg", "grad_norms.svg", "unit_health.svg",
+                             "activation_means.svg", "decision_boundary.svg", "report.html"}) {
         INFO(file);
         CHECK(fs::file_size(run.out / file) > 0);
     }
@@ -142,7 +135,34 @@ TEST_CASE("compare results do not depend on --jobs", "[compare][cli]") {
     REQUIRE(one.result.status == 0);
     REQUIRE(two.result.status == 0);
     CHECK(read_file(one.out / "compare.csv") == read_file(two.out / "compare.csv"));
+    CHECK(read_file(one.out / "summary.csv") == read_file(two.out / "summary.csv"));
     CHECK(read_file(one.out / "summary.md") == read_file(two.out / "summary.md"));
+}
+
+TEST_CASE("summary.csv ranks every activation by test loss once", "[compare][cli]") {
+    TinyCompare run;
+    REQUIRE(run.result.status == 0);
+    const auto lines = lines_of(read_file(run.out / "summary.csv"));
+    REQUIRE(lines.size() == 1 + 4);
+    CHECK(lines[0].starts_with("activation,runs,diverged,loss,final_mean,"));
+    std::vector<int> ranks;
+    for (size_t i = 1; i < lines.size(); ++i) {
+        INFO(lines[i]);
+        CHECK(lines[i].starts_with(kActivations[i - 1] + ",2,0,test_loss,"));
+        // rank is the 11th column.
+        std::stringstream cells(lines[i]);
+        std::string cell;
+        for (int c = 0; c < 11; ++c)
+            std::getline(cells, cell, ',');
+        ranks.push_back(std::stoi(cell));
+    }
+    std::sort(ranks.begin(), ranks.end());
+    CHECK(ranks == std::vector<int>{1, 2, 3, 4});
+    // The verdict in summary.md and report.html is the same, from the test loss.
+    const std::string md = read_file(run.out / "summary.md");
+    CHECK_THAT(md, Contains("By final test loss, mean over the seeds (lower is better)"));
+    CHECK_THAT(read_file(run.out / "report.html"),
+               Contains("By final test loss, mean over the seeds (lower is better)"));
 }
 
 TEST_CASE("a compare run equals tinynn train with that activation and seed", "[compare][cli]") {

@@ -1,6 +1,7 @@
 // compare.grid (SPEC §3): more axes of any config keys, one run per
 // combination × activation × seed, a compare.csv column per grid key.
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -105,6 +106,23 @@ TEST_CASE("compare.grid trains every combination and gives compare.csv a column 
     for (const char* row : {"| tanh (model.init=xavier_uniform, model.hidden=[4]) |",
                             "| relu (model.init=kaiming_uniform, model.hidden=[4, 4]) |"})
         CHECK_THAT(summary, Contains(row));
+
+    // summary.csv: a row per (grid point, activation), ranked within its point.
+    const auto summary_rows = csv_rows(dir.path() / "out" / "summary.csv");
+    REQUIRE(summary_rows.size() == 1 + 4 * 2);
+    CHECK(summary_rows[0][0] == "model.init");
+    CHECK(summary_rows[0][1] == "model.hidden");
+    CHECK(summary_rows[0][2] == "activation");
+    const size_t rank = column(summary_rows[0], "rank");
+    std::map<std::string, std::vector<std::string>> ranks;
+    for (size_t i = 1; i < summary_rows.size(); ++i)
+        ranks[summary_rows[i][0] + " " + summary_rows[i][1]].push_back(summary_rows[i][rank]);
+    REQUIRE(ranks.size() == 4);
+    for (auto& [point, in_point] : ranks) {
+        INFO(point);
+        std::sort(in_point.begin(), in_point.end());
+        CHECK(in_point == std::vector<std::string>{"1", "2"});
+    }
 
     // A point's runs are the runs of its config without a grid.
     std::ofstream(dir.path() / "one.yaml") << kBase;

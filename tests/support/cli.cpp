@@ -29,6 +29,14 @@ std::string read_file(const fs::path& path) {
     return s.str();
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::stringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    return lines;
+}
+
 fs::path test_data(const std::string& relative) {
     return fs::path(TINYNN_TEST_DATA_DIR) / relative;
 }

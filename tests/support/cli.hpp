@@ -43,6 +43,7 @@ class TempDir {
 };
 
 std::string read_file(const std::filesystem::path& path);
+std::vector<std::string> lines_of(const std::string& text);    // without their '\n'
 std::filesystem::path test_data(const std::string& relative);  // under tests/data
 std::filesystem::path repo_path(const std::string& relative);  // under the source tree
 

@@ -24,6 +24,16 @@ struct RunSpec {
     size_t point = 0;   // in compare.grid_points; 0 when there is no grid
 };
 
+// What compare ranks the runs by: the test loss where there is a test split
+// (lower is better; unlike the accuracy it does not move in steps of one
+// test sample, and it shows overfitting), else the train loss.
+double ranked_loss(const EpochMetrics& m);
+
+struct BestEpoch {
+    int64_t epoch = 0;
+    double loss = 0;  // its ranked_loss
+};
+
 // What compare keeps of one run, bounded however many epochs it has: its
 // epochs themselves go to CompareOptions::on_epoch as they end.
 struct RunOutcome {
@@ -34,11 +44,25 @@ struct RunOutcome {
     // The epochs on the pictures' grid (on_curve), at most kCurvePoints.
     std::vector<EpochMetrics> curve;
     std::optional<int64_t> epochs_to_target;  // first epoch with train_loss <= compare.target_loss
+    // The epoch with the lowest ranked_loss (the earliest of equals) and
+    // that loss, kept as the run trains.
+    std::optional<BestEpoch> best;
+    // The smallest last-over-first Linear weight-gradient norm ratio over the
+    // epochs of the last quarter of training (late_epoch): whether a
+    // vanishing gradient persisted, rather than showed at the start alone.
+    // Infinite where the first layer got no gradient and the last did;
+    // epochs with no gradient at either end are left out.
+    std::optional<double> late_grad_ratio;
     // 2-D classification data only, and only for the first seed's run of an
     // activation: the picture shows that one.
     std::optional<chart::ClassMap> boundary;
     int64_t classes = 0;  // classification only
     double seconds = 0;
+
+    // Keeps what the fields above need of epoch `m` of a run of `epochs`, as
+    // it ends (first_epoch, curve, epochs_to_target with `target_loss`,
+    // best, late_grad_ratio); result comes from train().
+    void add_epoch(const EpochMetrics& m, int64_t epochs, std::optional<double> target_loss);
 };
 
 // The decision-boundary picture: cells per axis of the map, and at most this
@@ -51,6 +75,10 @@ inline constexpr size_t kBoundaryPoints = 400;
 inline constexpr int64_t kCurvePoints = 200;
 // Whether epoch `epoch` (from 1) of a run of `epochs` is one of those.
 bool on_curve(int64_t epoch, int64_t epochs);
+
+// Whether epoch `epoch` of a run of `epochs` is in its last quarter (the
+// last epoch always is).
+bool late_epoch(int64_t epoch, int64_t epochs);
 
 // Every (grid point, activation, seed), points outermost, then
 // activations, in config order.

@@ -29,9 +29,9 @@ struct CompareOutputs {
 // Trains the runs of `config` (run_compare, with `options`' jobs, progress
 // and stop request) and writes into `dir` config.yaml (`resolved_config`:
 // the config as its caller renders it, the command's resolved YAML),
-// compare.csv, summary.md, the pictures and report.html, each replacing its
-// old version atomically. What is held stays bounded however many runs and
-// epochs there are: each run's rows of compare.csv go to an unnamed scratch
+// compare.csv, summary.csv, summary.md, the pictures and report.html, each
+// replacing its old version atomically. What is held stays bounded however
+// many runs and epochs there are: each run's rows of compare.csv go to an unnamed scratch
 // file in `dir` as its epochs end and are copied into place in run order,
 // and the summary and pictures are folded from the runs one at a time.
 CompareOutputs compare_into(const std::filesystem::path& dir, const Config& config,
