@@ -12,9 +12,15 @@ import struct
 import torch
 
 
+# struct's format and torch's dtype of each safetensors dtype used: F32 for
+# the weights, I64 for BatchNorm's num_batches_tracked (as torch keeps it).
+DTYPES = {"F32": ("f", 4, torch.float32), "I64": ("q", 8, torch.int64)}
+
+
 def load(path):
-    """The tensors (a state_dict of float32 tensors) and the "__metadata__"
-    (a dict of strings, empty when the file has none)."""
+    """The tensors (a state_dict of float32 tensors, and int64 for BatchNorm's
+    num_batches_tracked) and the "__metadata__" (a dict of strings, empty when
+    the file has none)."""
     with open(path, "rb") as f:
         (n,) = struct.unpack("<Q", f.read(8))
         header = json.loads(f.read(n))
@@ -22,11 +28,12 @@ def load(path):
     metadata = header.pop("__metadata__", None) or {}
     state = {}
     for name, info in header.items():
-        if info["dtype"] != "F32":
-            raise ValueError("%s: dtype %s, expected F32" % (name, info["dtype"]))
+        if info["dtype"] not in DTYPES:
+            raise ValueError("%s: dtype %s, expected F32 or I64" % (name, info["dtype"]))
+        code, size, dtype = DTYPES[info["dtype"]]
         begin, end = info["data_offsets"]
-        values = struct.unpack("<%df" % ((end - begin) // 4), data[begin:end])
-        state[name] = torch.tensor(values, dtype=torch.float32).reshape(info["shape"])
+        values = struct.unpack("<%d%s" % ((end - begin) // size, code), data[begin:end])
+        state[name] = torch.tensor(values, dtype=dtype).reshape(info["shape"])
     return state, metadata
 
 
@@ -41,15 +48,18 @@ def standardize(x, metadata):
 
 
 def save(state, path, metadata=None):
-    """Writes float32 tensors (rank 0-2) as safetensors, which tinynn's
-    load and model.init_from accept."""
+    """Writes tensors (rank 0-2) as safetensors, which tinynn's load and
+    model.init_from accept: int64 ones (num_batches_tracked) as I64, the
+    others as F32."""
     header, blobs, offset = {}, [], 0
     if metadata:
         header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
     for name, tensor in state.items():
-        values = tensor.detach().to(torch.float32).flatten().tolist()
-        blob = struct.pack("<%df" % len(values), *values)
-        header[name] = {"dtype": "F32", "shape": list(tensor.shape),
+        kind = "I64" if tensor.dtype == torch.int64 else "F32"
+        code, _, dtype = DTYPES[kind]
+        values = tensor.detach().to(dtype).flatten().tolist()
+        blob = struct.pack("<%d%s" % (len(values), code), *values)
+        header[name] = {"dtype": kind, "shape": list(tensor.shape),
                         "data_offsets": [offset, offset + len(blob)]}
         blobs.append(blob)
         offset += len(blob)

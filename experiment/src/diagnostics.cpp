@@ -28,8 +28,9 @@ void Diagnostics::on_train_begin(nn::Module& model) {
         w.stats.layer = name;
         w.stats.kind = spec->kind;
         w.health = info.health;
-        w.low = info.low;
-        w.high = info.high;
+        const nn::OutputRange range = nn::activation_range(*spec);
+        w.low = range.low;
+        w.high = range.high;
         const size_t index = watched_.size();
         watched_.push_back(std::move(w));
         hooks_.push_back(module->register_forward_hook(
@@ -74,11 +75,12 @@ void Diagnostics::observe(Watched& w, const Matrix& input, const Matrix& output)
         else if (w.health == nn::UnitHealth::dead_input)
             w.alive = w.alive || (input.array() >= 0).colwise().any();
     }
-    if (w.health == nn::UnitHealth::saturated) {
-        const auto margin = static_cast<float>(kSaturationMargin) * (w.high - w.low);
+    const auto margin = static_cast<float>(kSaturationMargin) * (w.high - w.low);
+    if (w.health == nn::UnitHealth::saturated)
         w.saturated +=
             ((output.array() < w.low + margin) || (output.array() > w.high - margin)).count();
-    }
+    else if (w.health == nn::UnitHealth::saturated_low)
+        w.saturated += (output.array() < w.low + margin).count();
     w.sum += static_cast<double>(output.cast<double>().sum());
     w.outputs += output.size();
 }
@@ -120,7 +122,8 @@ EpochDiagnostics Diagnostics::finish_epoch() {
             s.dead_fraction = ratio(n_dead, s.units);
             dead += n_dead;
             gated_units += s.units;
-        } else if (w.health == nn::UnitHealth::saturated) {
+        } else if (w.health == nn::UnitHealth::saturated ||
+                   w.health == nn::UnitHealth::saturated_low) {
             s.saturated_fraction = ratio(w.saturated, w.outputs);
             saturated += w.saturated;
             squashed_outputs += w.outputs;

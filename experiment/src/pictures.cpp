@@ -139,7 +139,7 @@ Picture unit_health(const CompareSummary& runs, const std::vector<std::string>& 
         const auto health = kind ? nn::activation_info(*kind).health : nn::UnitHealth::none;
         if (health == nn::UnitHealth::dead_output || health == nn::UnitHealth::dead_input)
             gated.push_back(a);
-        else if (health == nn::UnitHealth::saturated)
+        else if (health == nn::UnitHealth::saturated || health == nn::UnitHealth::saturated_low)
             squashing.push_back(a);
     }
     std::vector<chart::LineChart> panels;

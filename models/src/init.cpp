@@ -37,7 +37,10 @@ std::vector<nn::ActivationSpec> fed_activations(const ModelSpec& spec) {
 void init_linear(nn::Linear& layer, Init init, const nn::ActivationSpec& activation) {
     using nn::init::Nonlinearity;
     const Nonlinearity nonlinearity = nn::activation_info(activation.kind).nonlinearity;
-    const float slope = nonlinearity == Nonlinearity::leaky_relu ? activation.negative_slope : 0.0f;
+    // PReLU is kaiming's leaky_relu at the slope it starts from, as activation_gain takes it.
+    const float negative_slope =
+        activation.kind == nn::Activation::prelu ? activation.init : activation.negative_slope;
+    const float slope = nonlinearity == Nonlinearity::leaky_relu ? negative_slope : 0.0f;
     switch (init) {
         case Init::default_init:
             layer.reset_parameters();

@@ -138,6 +138,28 @@ TEST_CASE("xavier and kaiming init on a layer list take the gain of each layer's
     CHECK(v.matrix().cwiseAbs().maxCoeff() > 0.95 * std::sqrt(6.0 / 800));
 }
 
+TEST_CASE("kaiming init before a PReLU takes leaky_relu's gain at PReLU's initial slope",
+          "[cli][experiment][init]") {
+    // He et al. derived the gain for PReLU: sqrt(2 / (1 + a^2)) at a = 0.25,
+    // the default init, not LeakyReLU's default slope 0.01.
+    TempDir dir;
+    const auto e = app::prepare_experiment(
+        config_from("data: {kind: xor, samples: 400}\n"
+                    "model:\n  init: kaiming_uniform\n  layers:\n"
+                    "    - {type: linear, in: 2, out: 400}\n    - {type: prelu}\n"
+                    "    - {type: linear, in: 400, out: 400}\n    - {type: prelu}\n"
+                    "    - {type: linear, in: 400, out: 1}\n",
+                    dir.path()));
+    Tensor w;
+    for (const auto& [name, p] : e.model->named_parameters())
+        if (name == "2.weight")
+            w = p;
+    REQUIRE(w.defined());
+    const double bound = std::sqrt(2.0 / (1.0 + 0.25 * 0.25)) * std::sqrt(3.0 / 400);
+    CHECK(w.matrix().cwiseAbs().maxCoeff() <= bound);
+    CHECK(w.matrix().cwiseAbs().maxCoeff() > 0.97 * bound);
+}
+
 TEST_CASE("compare keeps a layer list's own LeakyReLU slope", "[cli][experiment][compare]") {
     // Regression: each LeakyReLU's negative_slope was overwritten with
     // model.negative_slope.

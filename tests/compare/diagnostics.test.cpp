@@ -1,6 +1,9 @@
 // The diagnostics against values worked out by hand on a 2-3-1 network.
 
 #include <cmath>
+#include <memory>
+#include <tuple>
+#include <vector>
 
 #include <catch2/catch.hpp>
 #include <tinynn/tinynn.hpp>
@@ -121,6 +124,35 @@ TEST_CASE("tanh and sigmoid saturation use the documented margin", "[compare][di
                                             Tensor({1.f, 2.f}).reshape({2, 1}));
         CHECK(close(*d.activations[0].saturated_fraction, 4.0 / 6));
         CHECK(close(d.activations[0].mean, 0.5, 1e-6));  // sigmoid(x) + sigmoid(-x) = 1
+    }
+}
+
+TEST_CASE("ELU, SELU and Softplus saturate only near their lower asymptote",
+          "[compare][diagnostics]") {
+    // The margin is 2 % of the band [asymptote, asymptote + width]: ELU's
+    // and SELU's output within 2 % of their width above the asymptote means
+    // exp(x) < 0.02, x < -3.91, whatever alpha; Softplus's below 0.02 / beta
+    // means x < -3.90 at beta 1 and x < -1.95 at beta 2. Inputs
+    // [[2, 4, -6], [6, -2, -4]]: -6 and -4 saturate, and -2 too at beta 2;
+    // 4 and 6, far up the unbounded side, never do.
+    const Tensor x = Tensor({2.f, 4.f, 6.f, -2.f}).reshape({2, 2});
+    const Tensor y = Tensor({1.f, 2.f}).reshape({2, 1});
+    const std::vector<std::tuple<const char*, std::shared_ptr<nn::Module>, double>> cases{
+        {"elu", std::make_shared<nn::ELU>(), 2.0 / 6},
+        {"elu alpha 2", std::make_shared<nn::ELU>(2.0f), 2.0 / 6},
+        {"selu", std::make_shared<nn::SELU>(), 2.0 / 6},
+        {"softplus", std::make_shared<nn::Softplus>(), 2.0 / 6},
+        {"softplus beta 2", std::make_shared<nn::Softplus>(2.0f), 3.0 / 6},
+    };
+    for (const auto& [name, module, fraction] : cases) {
+        SECTION(name) {
+            auto model = tiny_model(module);
+            const EpochDiagnostics d = one_step(model, x, y);
+            REQUIRE(d.activations.size() == 1);
+            CHECK(close(*d.activations[0].saturated_fraction, fraction));
+            CHECK_FALSE(d.activations[0].dead_fraction);
+            CHECK(close(*d.saturated_fraction, fraction));
+        }
     }
 }
 

@@ -576,9 +576,10 @@ TEST_CASE("Out-of-range values name the range", "[config][errors]") {
         many += ", 1";
     }
     check(many + "]\n", "model.hidden: expected at most 100 hidden layers, got 101");
-    check("model:\n  activation: gelu\n",
-          "bad.yaml:2:15: model.activation: expected one of sigmoid, tanh, relu, leaky_relu, got "
-          "gelu");
+    // swish is torch's SiLU, which tinynn names silu as torch does.
+    check("model:\n  activation: swish\n",
+          "bad.yaml:2:15: model.activation: expected one of sigmoid, tanh, relu, leaky_relu, "
+          "identity, elu, selu, gelu, silu, softplus, softsign, mish, prelu, got swish");
     check("model:\n  output: relu\n", "model.output: expected one of none, sigmoid, softmax");
     check("model:\n  init: zeros\n", "model.init: expected one of default, xavier_uniform");
     check("model:\n  negative_slope: .nan\n", "model.negative_slope: expected a finite number");

@@ -7,4 +7,5 @@
 #include "tinynn/nn/linear.hpp"
 #include "tinynn/nn/loss.hpp"
 #include "tinynn/nn/module.hpp"
+#include "tinynn/nn/normalization.hpp"
 #include "tinynn/nn/sequential.hpp"

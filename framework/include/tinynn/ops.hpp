@@ -44,6 +44,19 @@ Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor relu(const Tensor& x);                                      // gradient 0 at 0
 Tensor leaky_relu(const Tensor& x, float negative_slope = 0.01f);  // gradient slope at 0
+// The activations of SPEC §7, each torch.nn.functional's of the same name
+// (formulas, defaults and the gradient at the branch points).
+Tensor elu(const Tensor& x, float alpha = 1.0f);
+Tensor selu(const Tensor& x);
+enum class GeluApproximate { none, tanh };  // torch's approximate="none" | "tanh"
+Tensor gelu(const Tensor& x, GeluApproximate approximate = GeluApproximate::none);
+Tensor silu(const Tensor& x);
+Tensor softplus(const Tensor& x, float beta = 1.0f, float threshold = 20.0f);
+Tensor softsign(const Tensor& x);
+Tensor mish(const Tensor& x);
+// x > 0 ? x : weight * x, weight [1] for every element or [channels] for the
+// columns of x [batch, channels]; differentiable in both.
+Tensor prelu(const Tensor& x, const Tensor& weight);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 

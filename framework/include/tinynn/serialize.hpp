@@ -9,7 +9,10 @@
 
 // Weights in the safetensors format (8-byte little-endian header length, a
 // JSON header, raw little-endian F32 data), named as the module's
-// named_parameters(): what torch.nn.Sequential's state_dict uses.
+// state_dict(): what torch.nn.Sequential's state_dict uses. A tensor named
+// "num_batches_tracked" (or "<prefix>.num_batches_tracked"), BatchNorm's
+// count, is written as I64 as torch keeps it; the readers take I64 tensors of
+// any name as floats.
 namespace tinynn {
 
 // The format's "__metadata__": free text beside the tensors, string to
@@ -36,7 +39,7 @@ void save_safetensors(const nn::StateDict& tensors, const std::filesystem::path&
 
 // Reads every tensor of the file (in the header's order), checking the whole
 // header first: its length against the file size and a 100 MB cap, the JSON,
-// dtypes (F32 only), shapes (rank 0-2) against the byte ranges, and that the
+// dtypes (F32, or I64 converted to float), shapes (rank 0-2) against the byte ranges, and that the
 // ranges tile the data exactly, as the reference implementation requires.
 // "__metadata__" is checked and dropped (load_safetensors_metadata reads
 // it). Throws tinynn::Error naming the file

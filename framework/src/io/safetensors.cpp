@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <istream>
@@ -110,6 +111,24 @@ void append_f32_le(std::string& out, const float* values, size_t count) {
     throw Error("save_safetensors: " + what);
 }
 
+// PyTorch keeps BatchNorm's count of batches as int64, and its loaders
+// refuse another dtype for it, so a tensor of that name is written as I64.
+bool is_integer_buffer(const std::string& name) {
+    constexpr std::string_view kCount = "num_batches_tracked";
+    return name == kCount || (name.size() > kCount.size() && name.ends_with(kCount) &&
+                              name[name.size() - kCount.size() - 1] == '.');
+}
+
+void append_i64_le(std::string& out, const std::string& name, const float* values, size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+        const float v = values[i];
+        if (!(std::trunc(v) == v))
+            fail_save(tensor_label(name) + " is saved as I64, as torch keeps it, but holds " +
+                      std::to_string(v) + "; expected whole numbers");
+        append_u64_le(out, static_cast<uint64_t>(static_cast<int64_t>(v)));
+    }
+}
+
 // What is wrong with metadata of this size (serialize.hpp's bounds), or empty.
 std::string metadata_bounds_error(size_t entries, size_t bytes) {
     if (entries > kMaxMetadataEntries)
@@ -141,8 +160,10 @@ std::string encode(const nn::StateDict& tensors, const SafetensorsMetadata& meta
             fail_save("a tensor cannot be named \"__metadata__\": the format reserves that key");
         if (!seen.insert(name).second)
             fail_save(tensor_label(name) + " appears twice");
-        const uint64_t bytes = static_cast<uint64_t>(tensor.numel()) * sizeof(float);
-        header[name] = {{"dtype", "F32"},
+        const bool i64 = is_integer_buffer(name);
+        const uint64_t bytes =
+            static_cast<uint64_t>(tensor.numel()) * (i64 ? sizeof(int64_t) : sizeof(float));
+        header[name] = {{"dtype", i64 ? "I64" : "F32"},
                         {"shape", tensor.shape()},
                         {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
@@ -164,8 +185,13 @@ std::string encode(const nn::StateDict& tensors, const SafetensorsMetadata& meta
     out.reserve(8 + json.size() + offset);
     append_u64_le(out, json.size());
     out += json;
-    for (const auto& [name, tensor] : tensors)
-        append_f32_le(out, tensor.matrix().data(), static_cast<size_t>(tensor.numel()));
+    for (const auto& [name, tensor] : tensors) {
+        const auto count = static_cast<size_t>(tensor.numel());
+        if (is_integer_buffer(name))
+            append_i64_le(out, name, tensor.matrix().data(), count);
+        else
+            append_f32_le(out, tensor.matrix().data(), count);
+    }
     return out;
 }
 
@@ -185,7 +211,8 @@ class Reader {
         Shape shape;
         uint64_t begin;
         uint64_t end;
-        size_t param;  // its index in the expected tensors, when they are given
+        size_t param;      // its index in the expected tensors, when they are given
+        bool i64 = false;  // stored as I64 (PyTorch's num_batches_tracked), else F32
     };
 
     // `expected`, when given, is what the file must hold exactly (a model's
@@ -259,7 +286,18 @@ class Reader {
                  format_shape(e.shape));
         }
         const uint64_t bytes = e.end - e.begin;
-        if (bytes > 0) {
+        if (e.i64) {
+            // Counts: a float holds them exactly up to 2^24, beyond rounds.
+            std::vector<unsigned char> raw(bytes);
+            if (bytes > 0)
+                read_at(raw.data(), bytes, data_start_ + e.begin);
+            for (Eigen::Index i = 0; i < storage.size(); ++i) {
+                uint64_t bits = 0;
+                for (int b = 7; b >= 0; --b)
+                    bits = (bits << 8) | raw[static_cast<size_t>(i) * 8 + static_cast<size_t>(b)];
+                storage.data()[i] = static_cast<float>(static_cast<int64_t>(bits));
+            }
+        } else if (bytes > 0) {
             read_at(storage.data(), bytes, data_start_ + e.begin);
             if constexpr (std::endian::native == std::endian::big) {
                 for (Eigen::Index i = 0; i < storage.size(); ++i) {
@@ -517,10 +555,14 @@ class Reader {
         const Json& dtype = value["dtype"];
         if (!dtype.is_string())
             fail(who + ": dtype is " + brief(dtype) + "; expected a string such as \"F32\"");
-        if (dtype.get_ref<const std::string&>() != "F32")
-            fail(who + " has dtype " + brief(dtype) + "; only F32 (32-bit float) is supported");
+        const std::string& dtype_name = dtype.get_ref<const std::string&>();
+        if (dtype_name != "F32" && dtype_name != "I64")
+            fail(who + " has dtype " + brief(dtype) +
+                 "; only F32 (32-bit float) and I64 (64-bit integer, read as float) are "
+                 "supported");
 
-        Entry e{name, {}, 0, 0, expected_ ? expected_index_.at(name) : 0};
+        Entry e{name, {}, 0, 0, expected_ ? expected_index_.at(name) : 0, dtype_name == "I64"};
+        const uint64_t element_bytes = e.i64 ? sizeof(int64_t) : sizeof(float);
         const Json& shape = value["shape"];
         if (!shape.is_array())
             fail(who + ": shape is " + brief(shape) + "; expected a list of non-negative integers");
@@ -556,11 +598,11 @@ class Reader {
                 fail(who + ": the element count of shape " + format_shape(e.shape) +
                      " overflows 64 bits");
         uint64_t bytes = 0;
-        if (__builtin_mul_overflow(count, uint64_t{sizeof(float)}, &bytes))
+        if (__builtin_mul_overflow(count, element_bytes, &bytes))
             fail(who + ": the byte size of shape " + format_shape(e.shape) + " overflows 64 bits");
         if (e.end - e.begin != bytes)
             fail(who + " has shape " + format_shape(e.shape) + ", which needs " +
-                 std::to_string(bytes) + " bytes of F32 data, but data_offsets " +
+                 std::to_string(bytes) + " bytes of " + dtype_name + " data, but data_offsets " +
                  format_u64_pair(e.begin, e.end) + " span " + std::to_string(e.end - e.begin));
         if (e.end > data_size)
             fail(who + ": data_offsets " + format_u64_pair(e.begin, e.end) +

@@ -44,6 +44,8 @@ float calculate_gain(Nonlinearity nonlinearity, float param) {
             return std::sqrt(2.0f);
         case Nonlinearity::leaky_relu:
             return std::sqrt(2.0f / (1.0f + param * param));
+        case Nonlinearity::selu:
+            return 3.0f / 4.0f;
     }
     throw Error("calculate_gain: unknown nonlinearity");
 }
@@ -95,6 +97,10 @@ Tensor kaiming_normal_(Tensor tensor, float a, FanMode mode, Nonlinearity nonlin
     if (fan == 0)
         return tensor;
     return normal_(std::move(tensor), 0.0f, calculate_gain(nonlinearity, a) / std::sqrt(fan));
+}
+
+Tensor lecun_normal_(Tensor tensor) {
+    return kaiming_normal_(std::move(tensor), 0.0f, FanMode::fan_in, Nonlinearity::linear);
 }
 
 }  // namespace tinynn::nn::init

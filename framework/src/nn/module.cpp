@@ -80,7 +80,7 @@ void Module::check_name(const std::string& name, const char* what) const {
         return std::any_of(entries.begin(), entries.end(),
                            [&name](const auto& e) { return e.first == name; });
     };
-    if (taken(parameters_) || taken(children_))
+    if (taken(parameters_) || taken(buffers_) || taken(children_))
         throw Error(std::string(what) + ": \"" + name + "\" is already registered in " +
                     describe());
 }
@@ -91,6 +91,15 @@ Tensor Module::register_parameter(std::string name, Tensor value, bool requires_
         throw Error("register_parameter: \"" + name + "\" is an undefined tensor");
     value.requires_grad_(requires_grad);
     parameters_.emplace_back(std::move(name), value);
+    return value;
+}
+
+Tensor Module::register_buffer(std::string name, Tensor value) {
+    check_name(name, "register_buffer");
+    if (!value.defined())
+        throw Error("register_buffer: \"" + name + "\" is an undefined tensor");
+    value.requires_grad_(false);
+    buffers_.emplace_back(std::move(name), value);
     return value;
 }
 
@@ -111,6 +120,25 @@ StateDict Module::every_parameter(bool recurse) const {
     return out;
 }
 
+StateDict Module::every_buffer(bool recurse) const {
+    StateDict out(buffers_.begin(), buffers_.end());
+    if (!recurse)
+        return out;
+    for (const auto& [child_name, child] : children_)
+        for (auto& [name, tensor] : child->every_buffer(true))
+            out.emplace_back(child_name + "." + name, std::move(tensor));
+    return out;
+}
+
+StateDict Module::named_buffers(bool recurse) const {
+    StateDict out;
+    std::unordered_set<const void*> seen;
+    for (auto& entry : every_buffer(recurse))
+        if (seen.insert(entry.second.impl().get()).second)
+            out.push_back(std::move(entry));
+    return out;
+}
+
 StateDict Module::named_parameters(bool recurse) const {
     StateDict out;
     std::unordered_set<const void*> seen;
@@ -121,7 +149,12 @@ StateDict Module::named_parameters(bool recurse) const {
 }
 
 StateDict Module::state_dict() const {
-    return every_parameter(true);
+    StateDict out(parameters_.begin(), parameters_.end());
+    out.insert(out.end(), buffers_.begin(), buffers_.end());
+    for (const auto& [child_name, child] : children_)
+        for (auto& [name, tensor] : child->state_dict())
+            out.emplace_back(child_name + "." + name, std::move(tensor));
+    return out;
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) const {
@@ -177,7 +210,7 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
             if (!find(own, name))
                 throw Error("load_state_dict: unexpected \"" + name + "\" (shape " +
                             format_shape(tensor.shape()) + "): " + describe() +
-                            " has no such parameter");
+                            " has no such parameter or buffer");
     for (auto& [name, param] : own)
         if (const Tensor* source = find(state, name)) {
             Tensor target = param;

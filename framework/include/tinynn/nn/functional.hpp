@@ -10,11 +10,19 @@ enum class Reduction { mean, sum, none };
 
 namespace functional {
 
+using tinynn::elu;
+using tinynn::gelu;
 using tinynn::leaky_relu;
 using tinynn::log_softmax;
+using tinynn::mish;
+using tinynn::prelu;
 using tinynn::relu;
+using tinynn::selu;
 using tinynn::sigmoid;
+using tinynn::silu;
 using tinynn::softmax;
+using tinynn::softplus;
+using tinynn::softsign;
 using tinynn::tanh;
 
 // x [batch, in] or [in], weight [out, in], bias [out] or undefined.
@@ -47,6 +55,22 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, Reduction reduction =
 // log_softmax over the classes, then the negative log-likelihood.
 Tensor cross_entropy(const Tensor& input, const Tensor& target,
                      Reduction reduction = Reduction::mean);
+
+// torch.nn.functional.batch_norm for input [batch, features], weight and
+// bias [features]. In training the batch's mean and biased variance
+// normalise it (more than one row needed), and running_mean and running_var
+// (handles, written in place, may be undefined) move towards the batch's
+// mean and unbiased variance by `momentum`; otherwise the running statistics
+// normalise it. Gradients for input, weight and bias.
+Tensor batch_norm(const Tensor& input, Tensor running_mean, Tensor running_var,
+                  const Tensor& weight, const Tensor& bias, bool training, float momentum = 0.1f,
+                  float eps = 1e-5f);
+
+// torch.nn.functional.dropout: in training each element is zeroed with
+// probability p, drawn from the default generator, and the others scaled by
+// 1 / (1 - p), so the expected output is the input; otherwise the input
+// itself. p in [0, 1].
+Tensor dropout(const Tensor& input, float p = 0.5f, bool training = true);
 
 }  // namespace functional
 }  // namespace tinynn::nn

@@ -8,9 +8,10 @@
 namespace tinynn::nn::init {
 
 enum class FanMode { fan_in, fan_out };
-enum class Nonlinearity { linear, sigmoid, tanh, relu, leaky_relu };
+enum class Nonlinearity { linear, sigmoid, tanh, relu, leaky_relu, selu };
 
 // torch.nn.init.calculate_gain; `param` is leaky_relu's negative slope.
+// selu's is 3/4, as torch 1.13's.
 float calculate_gain(Nonlinearity nonlinearity, float param = 0.01f);
 
 Tensor uniform_(Tensor tensor, float low = 0.0f, float high = 1.0f);
@@ -23,5 +24,8 @@ Tensor kaiming_uniform_(Tensor tensor, float a = 0.0f, FanMode mode = FanMode::f
                         Nonlinearity nonlinearity = Nonlinearity::leaky_relu);
 Tensor kaiming_normal_(Tensor tensor, float a = 0.0f, FanMode mode = FanMode::fan_in,
                        Nonlinearity nonlinearity = Nonlinearity::leaky_relu);
+// N(0, 1 / fan_in): LeCun's init, which SELU's self-normalisation assumes
+// (torch spells it kaiming_normal_(nonlinearity="linear")).
+Tensor lecun_normal_(Tensor tensor);
 
 }  // namespace tinynn::nn::init

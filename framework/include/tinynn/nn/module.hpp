@@ -64,6 +64,11 @@ class Module {
     // Registers a parameter under `name` (non-empty, no dots, unique) and
     // returns a handle to it; it requires grad unless told otherwise.
     Tensor register_parameter(std::string name, Tensor value, bool requires_grad = true);
+    // Registers state that is not learned, as torch's register_buffer (e.g.
+    // BatchNorm's running statistics): in state_dict() after the module's
+    // parameters, loaded by load_state_dict, saved with the weights; never
+    // requires grad. The same name rules as a parameter.
+    Tensor register_buffer(std::string name, Tensor value);
     template <class M>
     requires std::derived_from<M, Module> std::shared_ptr<M> register_module(
         std::string name, std::shared_ptr<M> module) {
@@ -81,6 +86,7 @@ class Module {
     // PyTorch: a module used twice (shared weights) is optimised once.
     std::vector<Tensor> parameters(bool recurse = true) const;
     StateDict named_parameters(bool recurse = true) const;  // "child.name", recursively
+    StateDict named_buffers(bool recurse = true) const;     // "child.name", recursively
     const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const {
         return children_;
     }
@@ -95,8 +101,9 @@ class Module {
     void eval() { train(false); }
     bool is_training() const { return training_; }
 
-    // The parameters by dotted name (handles: they share the values); a shared
-    // parameter under each of its names, as PyTorch's state_dict lists it.
+    // The parameters and buffers by dotted name (handles: they share the
+    // values), as PyTorch's state_dict lists them: each module's parameters,
+    // then its buffers, then its children's; a shared one under each name.
     StateDict state_dict() const;
     // Copies values in by name; a missing or unexpected name (when strict) or
     // a shape mismatch throws naming the tensor and both shapes.
@@ -104,10 +111,12 @@ class Module {
 
   private:
     StateDict every_parameter(bool recurse) const;  // shared ones under each name
+    StateDict every_buffer(bool recurse) const;
     void add_child(std::string name, std::shared_ptr<Module> module);
     void check_name(const std::string& name, const char* what) const;
 
     std::vector<std::pair<std::string, Tensor>> parameters_;
+    std::vector<std::pair<std::string, Tensor>> buffers_;
     std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
     // Shared with the handles; null until the first hook (no cost per call).
     // A copy of a module shares its parameters but starts without hooks, as
