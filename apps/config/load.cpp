@@ -301,7 +301,8 @@ void read_keys(const Reader& r, const YAML::Node& root, Config& config) {
     if (config.model.layers_given && !shorthand_path.empty()) {
         r.fail(shorthand_node, shorthand_path,
                "cannot be combined with model.layers (the shorthand hidden/activation/"
-               "negative_slope/output builds the layers itself); remove one of them");
+               "negative_slope/output/batchnorm/dropout builds the layers itself); remove one "
+               "of them");
     }
 }
 

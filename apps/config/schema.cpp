@@ -591,6 +591,12 @@ bool leaky_relu_layer(const LayerSpec& l) {
 bool softmax_layer(const LayerSpec& l) {
     return l.type == LayerType::softmax || l.type == LayerType::log_softmax;
 }
+bool batchnorm_layer(const LayerSpec& l) {
+    return l.type == LayerType::batchnorm;
+}
+bool dropout_layer(const LayerSpec& l) {
+    return l.type == LayerType::dropout;
+}
 
 std::string_view layer_type_name(const LayerSpec& layer) {
     switch (layer.type) {
@@ -600,6 +606,10 @@ std::string_view layer_type_name(const LayerSpec& layer) {
             return "softmax";
         case LayerType::log_softmax:
             return "log_softmax";
+        case LayerType::batchnorm:
+            return "batchnorm";
+        case LayerType::dropout:
+            return "dropout";
         case LayerType::activation:
             break;
     }
@@ -692,10 +702,17 @@ void read_layers(const Reader& r, const YAML::Node& node, const std::string& pat
     size_t previous_linear = 0;
     for (size_t i = 0; i < layers.size(); ++i) {
         const LayerSpec& layer = layers[i];
+        const std::string p = path + "[" + std::to_string(i) + "]";
+        if (layer.type == LayerType::batchnorm && previous_out != 0 &&
+            layer.num_features != previous_out) {
+            r.fail(node[i]["num_features"], p + ".num_features",
+                   "expected " + std::to_string(previous_out) + " to match " + path + "[" +
+                       std::to_string(previous_linear) + "].out, got " +
+                       std::to_string(layer.num_features));
+        }
         if (layer.type != LayerType::linear) {
             continue;
         }
-        const std::string p = path + "[" + std::to_string(i) + "]";
         if (previous_out != 0 && layer.in != previous_out) {
             r.fail(node[i]["in"], p + ".in",
                    "expected " + std::to_string(previous_out) + " to match " + path + "[" +
@@ -856,6 +873,12 @@ std::vector<Key> make_config_keys() {
             "leaky_relu's slope for negative inputs.", Form::shorthand),
         key("model.output", outputs, member(&Config::model, &ModelSpec::output),
             "What follows the last Linear.", Form::shorthand),
+        key("model.batchnorm", Bool{}, member(&Config::model, &ModelSpec::batchnorm),
+            "BatchNorm1d after each hidden Linear, before its activation.", Form::shorthand),
+        key("model.dropout", Number{.lo = 0, .hi = 1, .hi_open = true},
+            member(&Config::model, &ModelSpec::dropout),
+            "Dropout with this probability after each hidden activation; 0 for none.",
+            Form::shorthand),
         model_layers(),
         key("model.init", inits, member(&Config::model, &ModelSpec::init),
             "The initial weights: default is PyTorch's Linear init; the others take the "
@@ -983,7 +1006,8 @@ std::vector<Key> make_config_keys() {
 std::vector<LayerKey> make_layer_keys() {
     return {
         layer_key("type", LayerTypeName{}, whole_layer(),
-                  "linear, an activation, softmax or log_softmax.", any_layer, true),
+                  "linear, an activation, softmax, log_softmax, batchnorm or dropout.", any_layer,
+                  true),
         layer_key("in", Integer{1, kMaxWidth}, member(&LayerSpec::in), "Input features.",
                   linear_layer, true),
         layer_key("out", Integer{1, kMaxWidth}, member(&LayerSpec::out), "Output features.",
@@ -995,6 +1019,14 @@ std::vector<LayerKey> make_layer_keys() {
                   "The slope for negative inputs.", leaky_relu_layer),
         layer_key("dim", Integer{-2, 1}, member(&LayerSpec::dim),
                   "The dimension it normalises over.", softmax_layer),
+        layer_key("num_features", Integer{1, kMaxWidth}, member(&LayerSpec::num_features),
+                  "Features it normalises: the previous Linear's out.", batchnorm_layer, true),
+        layer_key("eps", Number{.lo = 0, .lo_open = true}, member(&LayerSpec::eps),
+                  "Added to the variance before its square root.", batchnorm_layer),
+        layer_key("momentum", Number{.lo = 0, .hi = 1}, member(&LayerSpec::momentum),
+                  "The running statistics' update weight for the newest batch.", batchnorm_layer),
+        layer_key("p", Number{.lo = 0, .hi = 1, .hi_open = true}, member(&LayerSpec::p),
+                  "The probability of zeroing an element while training.", dropout_layer),
     };
 }
 
@@ -1072,6 +1104,8 @@ std::vector<std::string_view> layer_type_names() {
     }
     names.push_back("softmax");
     names.push_back("log_softmax");
+    names.push_back("batchnorm");
+    names.push_back("dropout");
     return names;
 }
 
@@ -1083,6 +1117,10 @@ LayerSpec layer_of_type(std::string_view name) {
         layer.type = LayerType::softmax;
     } else if (name == "log_softmax") {
         layer.type = LayerType::log_softmax;
+    } else if (name == "batchnorm") {
+        layer.type = LayerType::batchnorm;
+    } else if (name == "dropout") {
+        layer.type = LayerType::dropout;
     } else if (const std::optional<nn::Activation> kind = nn::activation_from_name(name)) {
         layer.type = LayerType::activation;
         layer.activation.kind = *kind;

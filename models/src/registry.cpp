@@ -32,6 +32,10 @@ std::shared_ptr<nn::Module> build_layer(const LayerSpec& layer) {
             return std::make_shared<nn::Softmax>(layer.dim);
         case LayerType::log_softmax:
             return std::make_shared<nn::LogSoftmax>(layer.dim);
+        case LayerType::batchnorm:
+            return std::make_shared<nn::BatchNorm1d>(layer.num_features, layer.eps, layer.momentum);
+        case LayerType::dropout:
+            return std::make_shared<nn::Dropout>(layer.p);
     }
     throw Error("build_mlp: a layer of unknown type " +
                 std::to_string(static_cast<int>(layer.type)));

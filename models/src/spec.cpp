@@ -45,12 +45,32 @@ LayerSpec softmax_layer(int64_t dim) {
     return layer;
 }
 
+LayerSpec batchnorm_layer(int64_t num_features, double eps, double momentum) {
+    LayerSpec layer;
+    layer.type = LayerType::batchnorm;
+    layer.num_features = num_features;
+    layer.eps = eps;
+    layer.momentum = momentum;
+    return layer;
+}
+
+LayerSpec dropout_layer(double p) {
+    LayerSpec layer;
+    layer.type = LayerType::dropout;
+    layer.p = p;
+    return layer;
+}
+
 std::vector<LayerSpec> expand_shorthand(const ModelSpec& spec) {
     std::vector<LayerSpec> layers;
     int64_t width = spec.inputs;
     for (const int64_t h : spec.hidden) {
         layers.push_back(linear_layer(width, h));
+        if (spec.batchnorm)
+            layers.push_back(batchnorm_layer(h));
         layers.push_back(activation_layer(spec.activation));
+        if (spec.dropout > 0)
+            layers.push_back(dropout_layer(spec.dropout));
         width = h;
     }
     layers.push_back(linear_layer(width, spec.outputs));
@@ -114,6 +134,8 @@ double parameter_count(std::span<const LayerSpec> layers) {
     for (const LayerSpec& l : layers)
         if (l.type == LayerType::linear)
             count += double(l.in) * double(l.out) + (l.bias ? double(l.out) : 0);
+        else if (l.type == LayerType::batchnorm)
+            count += 2 * double(l.num_features);  // weight and bias; the buffers are not learnt
     return count;
 }
 

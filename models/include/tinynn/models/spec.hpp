@@ -17,7 +17,7 @@
 
 namespace tinynn::models {
 
-enum class LayerType { linear, activation, softmax, log_softmax };
+enum class LayerType { linear, activation, softmax, log_softmax, batchnorm, dropout };
 
 // One layer of a layer list; each type reads its own fields.
 struct LayerSpec {
@@ -27,12 +27,20 @@ struct LayerSpec {
     bool bias = true;  // linear
     nn::ActivationSpec activation;  // activation
     int64_t dim = 1;                // softmax, log_softmax
+    // batchnorm (torch.nn.BatchNorm1d's defaults); num_features 0: the
+    // previous Linear's out (the shorthand's).
+    int64_t num_features = 0;
+    double eps = 1e-5;
+    double momentum = 0.1;
+    double p = 0.5;  // dropout
 };
 
 // Layers of each type, for layer lists written in C++.
 LayerSpec linear_layer(int64_t in, int64_t out, bool bias = true);
 LayerSpec activation_layer(const nn::ActivationSpec& activation);
 LayerSpec softmax_layer(int64_t dim = 1);
+LayerSpec batchnorm_layer(int64_t num_features, double eps = 1e-5, double momentum = 0.1);
+LayerSpec dropout_layer(double p = 0.5);
 
 enum class Output { none, sigmoid, softmax };
 enum class Init { default_init, xavier_uniform, kaiming_uniform, normal };
@@ -48,6 +56,11 @@ struct ModelSpec {
     // When set, every Linear's bias is filled with it after init (as
     // torch.nn.init.constant_); a negative value starts ReLU units dead.
     std::optional<float> bias_init;
+    // The shorthand's BatchNorm1d after each hidden Linear, before its
+    // activation (Ioffe & Szegedy), and Dropout(dropout) after each hidden
+    // activation when dropout > 0.
+    bool batchnorm = false;
+    double dropout = 0.0;
     // An mlp's layers: model.layers as written, or the shorthand (hidden,
     // activation, output) expanded by expand_shorthand.
     std::vector<LayerSpec> layers;
@@ -55,7 +68,8 @@ struct ModelSpec {
     std::filesystem::path init_from;
 };
 
-// The layers of the mlp shorthand: Linear, activation, ..., Linear, output.
+// The layers of the mlp shorthand: Linear, [BatchNorm1d,] activation,
+// [Dropout,] ..., Linear, output.
 // The first Linear's `in` and the last's `out` are spec.inputs and
 // spec.outputs (0 while the data is not known).
 std::vector<LayerSpec> expand_shorthand(const ModelSpec& spec);
