@@ -318,6 +318,10 @@ Choice<nn::Activation> activation_choice() {
     return choice;
 }
 
+Choice<GeluApproximate> gelu_approximations() {
+    return {{{"none", GeluApproximate::none}, {"tanh", GeluApproximate::tanh}}};
+}
+
 // ~ leaves the value unset.
 template <class V>
 struct Optional {
@@ -590,6 +594,10 @@ bool leaky_relu_layer(const LayerSpec& l) {
 }
 bool softmax_layer(const LayerSpec& l) {
     return l.type == LayerType::softmax || l.type == LayerType::log_softmax;
+}
+template <nn::Activation kind>
+bool activation_layer_of(const LayerSpec& l) {
+    return l.type == LayerType::activation && l.activation.kind == kind;
 }
 bool batchnorm_layer(const LayerSpec& l) {
     return l.type == LayerType::batchnorm;
@@ -871,6 +879,24 @@ std::vector<Key> make_config_keys() {
         key("model.negative_slope", Float32{kFinite},
             member(&Config::model, &ModelSpec::activation, &nn::ActivationSpec::negative_slope),
             "leaky_relu's slope for negative inputs.", Form::shorthand),
+        key("model.alpha", Float32{kFinite},
+            member(&Config::model, &ModelSpec::activation, &nn::ActivationSpec::alpha),
+            "elu's alpha: its value for very negative inputs is -alpha.", Form::shorthand),
+        key("model.approximate", gelu_approximations(),
+            member(&Config::model, &ModelSpec::activation, &nn::ActivationSpec::approximate),
+            "gelu's form: none (the exact erf) or tanh (its tanh approximation).", Form::shorthand),
+        key("model.beta", Float32{kPositive},
+            member(&Config::model, &ModelSpec::activation, &nn::ActivationSpec::beta),
+            "softplus's beta: log(1 + exp(beta x)) / beta.", Form::shorthand),
+        key("model.threshold", Float32{kFinite},
+            member(&Config::model, &ModelSpec::activation, &nn::ActivationSpec::threshold),
+            "softplus's threshold: above it (of beta x) softplus is the identity.",
+            Form::shorthand),
+        key("model.prelu_init", Float32{kFinite},
+            member(&Config::model, &ModelSpec::activation, &nn::ActivationSpec::init),
+            "prelu's starting slope, one learnt per layer (model.init is the weights' init; a "
+            "layer list gives prelu num_parameters and init).",
+            Form::shorthand),
         key("model.output", outputs, member(&Config::model, &ModelSpec::output),
             "What follows the last Linear.", Form::shorthand),
         key("model.batchnorm", Bool{}, member(&Config::model, &ModelSpec::batchnorm),
@@ -1019,6 +1045,27 @@ std::vector<LayerKey> make_layer_keys() {
                   "The slope for negative inputs.", leaky_relu_layer),
         layer_key("dim", Integer{-2, 1}, member(&LayerSpec::dim),
                   "The dimension it normalises over.", softmax_layer),
+        layer_key("alpha", Float32{kFinite},
+                  member(&LayerSpec::activation, &nn::ActivationSpec::alpha),
+                  "elu's value for very negative inputs is -alpha.",
+                  activation_layer_of<nn::Activation::elu>),
+        layer_key("approximate", gelu_approximations(),
+                  member(&LayerSpec::activation, &nn::ActivationSpec::approximate),
+                  "none (the exact erf) or tanh.", activation_layer_of<nn::Activation::gelu>),
+        layer_key("beta", Float32{kPositive},
+                  member(&LayerSpec::activation, &nn::ActivationSpec::beta),
+                  "log(1 + exp(beta x)) / beta.", activation_layer_of<nn::Activation::softplus>),
+        layer_key("threshold", Float32{kFinite},
+                  member(&LayerSpec::activation, &nn::ActivationSpec::threshold),
+                  "Above it (of beta x) softplus is the identity.",
+                  activation_layer_of<nn::Activation::softplus>),
+        layer_key("num_parameters", Integer{1, kMaxWidth},
+                  member(&LayerSpec::activation, &nn::ActivationSpec::num_parameters),
+                  "Slopes learnt: 1, or one per feature.",
+                  activation_layer_of<nn::Activation::prelu>),
+        layer_key("init", Float32{kFinite},
+                  member(&LayerSpec::activation, &nn::ActivationSpec::init), "Every slope's start.",
+                  activation_layer_of<nn::Activation::prelu>),
         layer_key("num_features", Integer{1, kMaxWidth}, member(&LayerSpec::num_features),
                   "Features it normalises: the previous Linear's out.", batchnorm_layer, true),
         layer_key("eps", Number{.lo = 0, .lo_open = true}, member(&LayerSpec::eps),

@@ -55,6 +55,9 @@ void init_linear(nn::Linear& layer, Init init, const nn::ActivationSpec& activat
         case Init::normal:
             nn::init::normal_(layer.weight(), 0.0f, 0.1f);
             break;
+        case Init::lecun_normal:
+            nn::init::lecun_normal_(layer.weight());
+            break;
     }
     if (layer.bias().defined())
         nn::init::zeros_(layer.bias());

@@ -6,6 +6,7 @@
 #include "tinynn/error.hpp"
 #include "tinynn/nn/activation.hpp"
 #include "tinynn/nn/linear.hpp"
+#include "tinynn/nn/normalization.hpp"
 #include "tinynn/nn/sequential.hpp"
 
 namespace tinynn::models {
@@ -33,9 +34,11 @@ std::shared_ptr<nn::Module> build_layer(const LayerSpec& layer) {
         case LayerType::log_softmax:
             return std::make_shared<nn::LogSoftmax>(layer.dim);
         case LayerType::batchnorm:
-            return std::make_shared<nn::BatchNorm1d>(layer.num_features, layer.eps, layer.momentum);
+            return std::make_shared<nn::BatchNorm1d>(layer.num_features,
+                                                     static_cast<float>(layer.eps),
+                                                     static_cast<float>(layer.momentum));
         case LayerType::dropout:
-            return std::make_shared<nn::Dropout>(layer.p);
+            return std::make_shared<nn::Dropout>(static_cast<float>(layer.p));
     }
     throw Error("build_mlp: a layer of unknown type " +
                 std::to_string(static_cast<int>(layer.type)));

@@ -10,8 +10,8 @@ namespace tinynn::models {
 namespace {
 
 constexpr std::array<std::string_view, 3> kOutputNames{"none", "sigmoid", "softmax"};
-constexpr std::array<std::string_view, 4> kInitNames{"default", "xavier_uniform", "kaiming_uniform",
-                                                     "normal"};
+constexpr std::array<std::string_view, 5> kInitNames{"default", "xavier_uniform", "kaiming_uniform",
+                                                     "normal", "lecun_normal"};
 
 template <class E, size_t N>
 std::optional<E> from_name(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -118,13 +118,12 @@ bool is_hidden_activation(std::span<const LayerSpec> layers, size_t i) {
 }
 
 ModelSpec with_activation(ModelSpec spec, nn::Activation activation) {
-    if (spec.activation.kind != activation)
-        spec.activation = {.kind = activation, .negative_slope = spec.activation.negative_slope};
+    spec.activation.kind = activation;
     for (size_t i = 0; i < spec.layers.size(); ++i) {
         nn::ActivationSpec& a = spec.layers[i].activation;
         // A layer of another kind takes the shorthand's parameters.
         if (is_hidden_activation(spec.layers, i) && a.kind != activation)
-            a = {.kind = activation, .negative_slope = spec.activation.negative_slope};
+            a = spec.activation;
     }
     return spec;
 }

@@ -43,7 +43,7 @@ LayerSpec batchnorm_layer(int64_t num_features, double eps = 1e-5, double moment
 LayerSpec dropout_layer(double p = 0.5);
 
 enum class Output { none, sigmoid, softmax };
-enum class Init { default_init, xavier_uniform, kaiming_uniform, normal };
+enum class Init { default_init, xavier_uniform, kaiming_uniform, normal, lecun_normal };
 
 struct ModelSpec {
     std::string kind = "mlp";  // "mlp", or a name given to register_model
