@@ -137,6 +137,15 @@ double accuracy(const Tensor& output, const Tensor& labels) {  // [n, outputs], 
 Evaluation evaluate(const Experiment& e, const data::Dataset& encoded,
                     const data::Dataset& labels) {
     NoGradGuard no_grad;
+    // In eval mode, as torch evaluates: BatchNorm uses its running statistics
+    // (the test rows must not move them) and Dropout passes everything. The
+    // training between epochs goes on in the mode it was in.
+    struct EvalMode {
+        nn::Module& model;
+        bool was_training = model.is_training();
+        ~EvalMode() { model.train(was_training); }
+    } eval_mode{*e.model};
+    e.model->eval();
     Evaluation result;
     const Tensor output = (*e.model)(encoded.features);  // [n, outputs]
     result.loss = compute_loss(e.config.loss, output, encoded.targets).item();
