@@ -1,6 +1,7 @@
 // The experiments of configs/lab reproduce, at toy scale, what the papers
 // they follow found (configs/lab/README.md).
 
+#include <cmath>
 #include <map>
 
 #include <catch2/catch.hpp>
@@ -58,4 +59,38 @@ TEST_CASE("he_depth: deep ReLU nets train with Kaiming's init and stall with a s
     CHECK(deep_kaiming.diverged == 0);
     CHECK(deep_kaiming.train_loss->mean < 0.1);
     CHECK(last_over_first(deep_kaiming) < 100);
+}
+
+TEST_CASE("ioffe_batchnorm: BatchNorm before each sigmoid lets a 3x100 sigmoid MLP train",
+          "[compare][lab]") {
+    auto s = run_lab("ioffe_batchnorm");
+    REQUIRE(s.size() == 2);
+    const ActivationSummary& plain = s["sigmoid (model.batchnorm=false)"];
+    const ActivationSummary& normalised = s["sigmoid (model.batchnorm=true)"];
+    // Without it the network stays at chance on three classes (ln 3 = 1.099).
+    CHECK(plain.best_loss->mean > 1.09);
+    CHECK(normalised.best_loss->mean < 0.8);
+    CHECK(normalised.best_loss->mean < plain.best_loss->mean - 0.3);
+}
+
+TEST_CASE("clevert_elu: ELU's mean activations are nearer zero than ReLU's", "[compare][lab]") {
+    auto s = run_lab("clevert_elu");
+    REQUIRE(s.size() == 2);
+    CHECK(std::abs(s["elu"].first_mean_end->mean) < 0.25 * s["relu"].first_mean_end->mean);
+    CHECK(std::abs(s["elu"].last_mean_end->mean) < s["relu"].last_mean_end->mean);
+    CHECK(s["elu"].test_accuracy->mean > 0.95);
+}
+
+TEST_CASE("identity_depth: a deep identity network is logistic regression", "[compare][lab]") {
+    auto s = run_lab("identity_depth");
+    REQUIRE(s.size() == 4);
+    const std::string deep = " (model.hidden=[32, 32, 32, 32, 32, 32])";
+    const ActivationSummary& logistic = s["identity (model.hidden=[])"];
+    const ActivationSummary& deep_identity = s["identity" + deep];
+    const ActivationSummary& deep_tanh = s["tanh" + deep];
+    // Six layers deep, the identity network ends where no hidden layer does.
+    CHECK(std::abs(deep_identity.final_loss->mean - logistic.final_loss->mean) < 0.03);
+    CHECK(deep_identity.test_accuracy->mean < 0.92);
+    CHECK(deep_tanh.final_loss->mean < 0.05);
+    CHECK(deep_tanh.test_accuracy->mean > 0.98);
 }
