@@ -135,6 +135,9 @@ void apply_override(YAML::Node& root, const std::string& text, const std::string
     const auto fail = [&](const std::string& why) {
         throw Error(shown + ": --set " + escape_text(text) + ": " + why);
     };
+    if (invalid_utf8(text)) {
+        fail("expected UTF-8 text (YAML is Unicode)");
+    }
     const size_t eq = text.find('=');
     if (eq == std::string::npos) {
         fail("expected KEY=VALUE, e.g. --set model.activation=relu");
@@ -386,7 +389,9 @@ void put(YAML::Node doc, std::string_view path, const YAML::Node& value) {
             return;
         }
         const YAML::Node& const_current = current;  // const: operator[] would add the key
-        if (!const_current[part].IsMap()) {
+        // A missing key reads as an invalid node, which only IsDefined may ask.
+        const YAML::Node next = const_current[part];
+        if (!next.IsDefined() || !next.IsMap()) {
             current[part] = YAML::Node(YAML::NodeType::Map);
         }
         current.reset(const_current[part]);
@@ -478,7 +483,17 @@ void expand_grid(const Reader& r, const YAML::Node& root, Config& config) {
 
 Config load(const fs::path& path, const std::vector<std::string>& overrides,
             const std::string& shown) {
-    YAML::Node root = parse(read_file(path, shown), shown);
+    const std::string text = read_file(path, shown);
+    if (const std::optional<size_t> at = invalid_utf8(text)) {
+        const size_t line_start =
+            text.rfind('\n', *at) == std::string::npos ? 0 : text.rfind('\n', *at) + 1;
+        const auto line = std::count(text.begin(), text.begin() + static_cast<long>(*at), '\n');
+        throw Error(shown + ":" + std::to_string(line + 1) + ":" +
+                    std::to_string(*at - line_start + 1) +
+                    ": expected UTF-8 text (YAML is Unicode), got the byte " +
+                    escape_text(text.substr(*at, 1)));
+    }
+    YAML::Node root = parse(text, shown);
     if (root.IsNull()) {
         throw Error(shown + ": the config is empty; expected a mapping with keys such as data, " +
                     "model, training");

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <set>
 #include <system_error>
@@ -234,6 +235,43 @@ std::string suggestion(std::string_view key, Names keys) {
         }
     }
     return best.empty() ? "" : "did you mean '" + std::string(best) + "'? ";
+}
+
+std::optional<size_t> invalid_utf8(std::string_view text) {
+    for (size_t i = 0; i < text.size();) {
+        const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+        const unsigned char c = byte(i);
+        size_t length = 0;
+        uint32_t lowest = 0;  // the smallest code point of that length: no overlong forms
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0) {
+            length = 2;
+            lowest = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            length = 3;
+            lowest = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            length = 4;
+            lowest = 0x10000;
+        } else {
+            return i;
+        }
+        if (i + length > text.size())
+            return i;
+        uint32_t code = c & (0x7F >> length);
+        for (size_t k = 1; k < length; ++k) {
+            if ((byte(i + k) & 0xC0) != 0x80)
+                return i;
+            code = (code << 6) | (byte(i + k) & 0x3F);
+        }
+        if (code < lowest || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+            return i;
+        i += length;
+    }
+    return std::nullopt;
 }
 
 std::string flow_text(const YAML::Node& node) {

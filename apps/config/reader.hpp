@@ -82,6 +82,11 @@ std::string format_number(float value);
 // nothing could take it for a number, bool or null, else double-quoted.
 std::string yaml_string(const std::string& text);
 
+// Where the first byte of `text` that is not well-formed UTF-8 is, or
+// nullopt when it all is. YAML is Unicode text: a string with other bytes
+// cannot be written back as it was read (an emitter replaces them).
+std::optional<size_t> invalid_utf8(std::string_view text);
+
 // "did you mean 'hidden'? " for a key one or two edits from one of `keys`,
 // else empty.
 std::string suggestion(std::string_view key, Names keys);

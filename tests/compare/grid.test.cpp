@@ -191,3 +191,18 @@ TEST_CASE("A bad compare.grid is a config error naming the grid key and where it
     CHECK_THAT(refused("  grid:\n    model.hidden: [[4]]\n", {}, listed),
                Contains("cannot be combined with model.layers"));
 }
+
+TEST_CASE("compare.grid may vary a key whose section the file leaves out") {
+    TempDir dir;
+    std::ofstream(dir.path() / "bare.yaml")
+        << "compare:\n  grid:\n    optimizer.lr: [0.5, 0.25]\n"
+           "    training.early_stopping: [{monitor: train_loss, patience: 3}]\n";
+    const experiment::Config c = cli::load_config(dir.path() / "bare.yaml", {});
+    REQUIRE(c.compare.grid_points.size() == 2);
+    CHECK(c.compare.grid_points[0].config->optimizer.lr == 0.5);
+    CHECK(c.compare.grid_points[1].config->optimizer.lr == 0.25);
+    CHECK(c.compare.grid_points[1].values ==
+          std::vector<std::string>{"0.25", "{monitor: train_loss, patience: 3}"});
+    CHECK(c.compare.grid_points[1].config->training.early_stopping->patience == 3);
+    CHECK_FALSE(c.optimizer.lr);  // the base keeps the file's (here the default)
+}

@@ -1006,3 +1006,21 @@ TEST_CASE("The reference names every key config.yaml holds", "[config][doc]") {
         }
     }
 }
+
+TEST_CASE("A config or --set that is not UTF-8 is refused where the bad byte is",
+          "[config][errors]") {
+    TempDir dir;
+    // Found by fuzzing: a name with stray bytes read, but written back
+    // (double-quoted) as U+FFFD replacements, a longer and other name.
+    CHECK_THAT(error_of_text(dir, "seed: 1\nname: xo\xa9\xba\n"),
+               Contains("bad.yaml:2:9: expected UTF-8 text (YAML is Unicode), got the byte"));
+    CHECK_THAT(error_of_text(dir, "name: \xc0\xaf\n"), Contains("bad.yaml:1:7: expected UTF-8"));
+    CHECK_THAT(error_of_text(dir, "seed: 1\n", {"name=a\xff"}),
+               Contains("--set") && Contains("expected UTF-8 text"));
+    // Well-formed text of every length reads and writes back as it was.
+    const fs::path ok =
+        dir.write("ok.yaml", "name: \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"\n");
+    const Config c = load_config(ok);
+    CHECK(c.name == "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    CHECK(load_config(dir.write("again.yaml", to_yaml(c))).name == c.name);
+}
