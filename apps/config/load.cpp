@@ -375,7 +375,7 @@ void check(const Reader& r, const YAML::Node& root, Config& c) {
 
 // The most combinations compare.grid may have: each holds a whole config,
 // and each is trained once per activation and seed.
-constexpr size_t kMaxGridPoints = 10'000;
+constexpr size_t kMaxGridPoints = 1'000;
 
 // `value` in place of whatever `doc` holds at the dotted `path`, making the
 // mappings on the way.
@@ -449,22 +449,34 @@ void expand_grid(const Reader& r, const YAML::Node& root, Config& config) {
         written[i].resize(axes[i].values.size());
     }
     for (size_t p = 0; p < points; ++p) {
-        YAML::Node doc = YAML::Clone(root);
-        doc["compare"].remove("grid");
         // The last axis varies fastest.
         std::vector<size_t> at(axes.size());
         for (size_t i = axes.size(), rest = p; i-- > 0; rest /= axes[i].values.size()) {
             at[i] = rest % axes[i].values.size();
         }
-        for (size_t i = 0; i < axes.size(); ++i) {
-            // The grid's own node, so a message gives its line and column.
-            put(doc, axes[i].key, values[i][at[i]]);
-        }
         auto point = std::make_shared<Config>();
-        point->file = config.file;
-        point->name = config.name;
-        read_keys(r, doc, *point);
-        check(r, doc, *point);
+        const auto read_point = [&](bool positioned) {
+            YAML::Node doc = YAML::Clone(root);
+            doc["compare"].remove("grid");
+            for (size_t i = 0; i < axes.size(); ++i) {
+                // Putting the grid's own node in merges its document's node
+                // store into the copy's, which grows with every point; a
+                // copy of the value has no line and column to name.
+                const YAML::Node& value = values[i][at[i]];
+                put(doc, axes[i].key, positioned ? value : YAML::Clone(value));
+            }
+            *point = Config{};
+            point->file = config.file;
+            point->name = config.name;
+            read_keys(r, doc, *point);
+            check(r, doc, *point);
+        };
+        try {
+            read_point(false);
+        } catch (const Error&) {
+            read_point(true);  // again, to name the bad value where it is
+            throw;
+        }
         experiment::GridPoint made{.values = {}, .config = point};
         for (size_t i = 0; i < axes.size(); ++i) {
             std::string text = key_at(axes[i].key).write(*point);

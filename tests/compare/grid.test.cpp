@@ -181,6 +181,10 @@ TEST_CASE("A bad compare.grid is a config error naming the grid key and where it
     CHECK_THAT(refused("  grid:\n    model.init: []\n"),
                Contains("compare.grid.model.init: expected a list of 1 to 100 values"));
     CHECK_THAT(refused("  grid: [model.init]\n"), Contains("compare.grid: expected ~ for none"));
+    CHECK_THAT(refused("  grid:\n    seed: [1, 2, 3, 4, 5, 6]\n    data.noise: [0, 1, 2, 3, 4, 5]\n"
+                       "    training.epochs: [1, 2, 3, 4, 5, 6]\n    optimizer.lr: [1, 2, 3, 4, "
+                       "5, 6]\n"),
+               Contains("compare.grid: expected at most 1000 combinations of values, got more"));
     CHECK_THAT(refused("  grid:\n    model.init: [normal]\n", {"--set", "model.init=normal"}),
                Contains("varies model.init, which a --set also gives"));
     // Checks that span keys run for each point: this config lists its layers.
