@@ -21,6 +21,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oracle_cases import CASES, add  # noqa: E402
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "tools"))
 import tinynn_safetensors  # noqa: E402
 
@@ -32,32 +35,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def t(data):
     return torch.tensor(data, dtype=DT)
-
-
-def enc(x):
-    x = x.detach()
-    d = {"shape": list(x.shape)}
-    if x.dtype == torch.int64:
-        d["dtype"] = "int64"
-        d["data"] = [int(v) for v in x.reshape(-1).tolist()]
-    else:
-        d["dtype"] = "float32"
-        d["data"] = [float(v) for v in x.reshape(-1).tolist()]
-    return d
-
-
-CASES = []
-
-
-def add(name, op, params, inputs, outputs, grads):
-    CASES.append({
-        "name": name,
-        "op": op,
-        "params": params,
-        "inputs": {k: enc(v) for k, v in inputs.items()},
-        "outputs": {k: enc(v) for k, v in outputs.items()},
-        "grads": {k: enc(v) for k, v in grads.items()},
-    })
 
 
 # ---------------------------------------------------------------- activations
