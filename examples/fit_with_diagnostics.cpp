@@ -1,10 +1,12 @@
 // The training loop of the tinynn command, from C++: any nn::Module trained
 // by experiment::fit with callbacks — Diagnostics (gradient norm per Linear,
-// dead and saturated units, watched through forward hooks) and one of our
-// own — then compared over two activations. No YAML involved.
+// dead and saturated units, watched through forward hooks, and with a probe
+// each hidden layer's distribution at every epoch's end) and one of our own —
+// then compared over two activations. No YAML involved.
 //
-// Exits with status 1 when ReLU's dead-unit count or the gradient norms are
-// missing, or when training does not bring the loss down.
+// Exits with status 1 when ReLU's dead-unit count, the gradient norms or the
+// probe's statistics are missing, or when training does not bring the loss
+// down.
 
 #include <cstdio>
 #include <memory>
@@ -68,28 +70,37 @@ int main() {
         TwoLayer model(activation);
         optim::SGD optimizer(model.parameters(), {.lr = 0.1f, .momentum = 0.9f});
         data::DataLoader loader(moons, 32, /*shuffle=*/true, /*seed=*/1);
-        experiment::Diagnostics diagnostics;
+        // The probe: fixed rows the diagnostics measure every layer on, in
+        // eval mode, at each epoch's end.
+        const auto cross_entropy = [](const Tensor& logits, const Tensor& labels) {
+            return nn::functional::cross_entropy(logits, labels);
+        };
+        experiment::Diagnostics diagnostics(experiment::Diagnostics::Probe{
+            .features = moons.features, .targets = moons.targets, .loss = cross_entropy});
         PrintEvery print(name.c_str());
         experiment::Callback* callbacks[] = {&diagnostics, &print};
-        const experiment::TrainResult result = experiment::fit(
-            model, optimizer, loader,
-            [](const Tensor& logits, const Tensor& labels) {
-                return nn::functional::cross_entropy(logits, labels);
-            },
-            {.epochs = 60}, callbacks);
+        const experiment::TrainResult result =
+            experiment::fit(model, optimizer, loader, cross_entropy, {.epochs = 60}, callbacks);
 
         const experiment::EpochMetrics& first = result.history.front();
         const experiment::EpochMetrics& last = result.history.back();
         const experiment::EpochDiagnostics& d = *last.diagnostics;
         std::printf("%s: loss %.4f -> %.4f; hidden layers watched:", name.c_str(), first.train_loss,
                     last.train_loss);
-        for (const experiment::ActivationStats& a : d.activations)
-            std::printf(" %s (%lld units, mean %.3f)", a.layer.c_str(),
+        bool probed = true;
+        for (const experiment::ActivationStats& a : d.activations) {
+            std::printf(" %s (%lld units, mean %.3f", a.layer.c_str(),
                         static_cast<long long>(a.units), a.mean);
+            if (a.probe)
+                std::printf(", probe 2/50/98th percentiles %.3f/%.3f/%.3f", a.probe->p2,
+                            a.probe->p50, a.probe->p98);
+            std::printf(")");
+            probed = probed && a.probe && a.probe->firing.size() == 16;
+        }
         std::printf("\n");
         const bool dead_counted = activation != nn::Activation::relu || d.dead_fraction.has_value();
         if (!(last.train_loss < 0.5 * first.train_loss) || d.grad_norms.size() != 3 ||
-            d.activations.size() != 2 || !dead_counted) {
+            d.activations.size() != 2 || !dead_counted || !probed) {
             std::fprintf(stderr, "%s: training or its diagnostics went wrong\n", name.c_str());
             status = 1;
         }

@@ -989,7 +989,9 @@ std::vector<Key> make_config_keys() {
             member(&Config::training, &TrainingConfig::log_every),
             "Epochs between progress lines when the output is not a terminal."),
         key("training.diagnostics", Bool{}, member(&Config::training, &TrainingConfig::diagnostics),
-            "train: record gradient norms and dead and saturated units in metrics.csv."),
+            "train: record per layer the gradient norm, the update-to-weight ratio, dead and "
+            "saturated units, and the distribution of the hidden outputs on fixed probe rows "
+            "in metrics.csv (docs/diagnostics.md); compare always records them."),
         key("training.early_stopping", EarlyStopping{},
             member(&Config::training, &TrainingConfig::early_stopping),
             "Stop when the monitored metric (lower loss, higher accuracy) has not improved by "

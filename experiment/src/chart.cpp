@@ -425,15 +425,29 @@ std::string document(double width, double height, const std::string& title,
 struct Grid {
     int columns = 1;
     double panel_width = 0, panel_height = 0, top = 0;
+    double row_header = 0;  // above each row, for its title
 
     double width() const { return panel_width * columns; }
     double x(size_t i) const { return panel_width * static_cast<double>(i % columns); }
-    double y(size_t i) const { return top + panel_height * static_cast<double>(i / columns); }
+    double y(size_t i) const {
+        return top + (panel_height + row_header) * static_cast<double>(i / columns) + row_header;
+    }
     double bottom(size_t panels) const {
         const size_t rows = (panels + columns - 1) / columns;
-        return top + panel_height * static_cast<double>(rows);
+        return top + (panel_height + row_header) * static_cast<double>(rows);
     }
 };
+
+// Each row's title, left-aligned over the row, with a rule under it.
+void draw_row_titles(std::string& out, const Grid& grid, const std::vector<std::string>& titles) {
+    for (size_t r = 0; r < titles.size(); ++r) {
+        const double y = grid.y(r * static_cast<size_t>(grid.columns));
+        draw_text(out, 12, y - 10, titles[r],
+                  "class=\"row-title\" font-size=\"16\" font-weight=\"bold\" fill=\"#333\"");
+        out +=
+            "<path d=\"M12 " + num(y - 4) + "H" + num(grid.width() - 12) + "\" stroke=\"#bbb\"/>";
+    }
+}
 
 // About 900 px wide whatever the column count, so text stays readable when the picture is
 // shown at page width; never narrower than `min_width` a panel.
@@ -445,12 +459,51 @@ Grid make_grid(const std::string& title, size_t panels, int columns, double min_
     return grid;
 }
 
+// The document of a figure: `body` (its panels) with the legend of `items`
+// under its `panels` panels.
+std::string figure(const std::string& title, std::string& body, const Grid& grid, size_t panels,
+                   const std::vector<LegendItem>& items) {
+    const double legend_top = grid.bottom(panels) + 4;
+    const double legend_height = draw_legend(body, items, grid.width(), legend_top);
+    return document(grid.width(), legend_top + legend_height + 8, title, body);
+}
+
+// `text` cut to at most `chars` characters (UTF-8 code points), ending in
+// "…" when cut.
+std::string shortened(const std::string& text, size_t chars) {
+    size_t seen = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80)
+            continue;  // a continuation byte
+        if (seen + 1 == chars && chars > 0) {
+            // Room for one more: the rest if it is one character, else "…".
+            size_t next = i + 1;
+            while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80)
+                ++next;
+            return next >= text.size() ? text : text.substr(0, i) + "…";
+        }
+        ++seen;
+    }
+    return text;
+}
+
+// A panel's title is cut to its width (bold 15 px text averages about 9 px a
+// character); the whole title shows as the text's tooltip.
 void open_panel(std::string& out, const std::string& title, double x, double y, double width) {
     out += "<g class=\"panel\" data-panel=\"" + escape(title) + "\" transform=\"translate(" +
            num(x) + "," + num(y) + ")\">";
-    if (!title.empty())
+    if (title.empty())
+        return;
+    const auto chars = static_cast<size_t>(std::max(4.0, (width - 12) / 9));
+    const std::string shown = shortened(title, chars);
+    if (shown == title) {
         draw_text(out, width / 2, 20, title,
                   "text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\"");
+        return;
+    }
+    out += "<text x=\"" + num(width / 2) +
+           "\" y=\"20\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\"><title>" +
+           escape(title) + "</title>" + escape(shown) + "</text>";
 }
 
 // ---------------------------------------------------------------- line charts
@@ -646,6 +699,84 @@ void draw_map_panel(std::string& out, const ClassMap& map, int classes, const st
     out += "</g>";
 }
 
+// ---------------------------------------------------------------- heat maps
+
+constexpr int kHeatLevels = 8;
+constexpr const char* kHeatColour = "#1f4e9c";
+
+// Shades 1..kHeatLevels as fill opacities; 0 is not drawn.
+std::string heat_opacity(int level) {
+    return to_text(static_cast<double>(level) / kHeatLevels, std::chars_format::fixed, 3);
+}
+
+void draw_heat_panel(std::string& out, const HeatMap& map, const std::string& x_label,
+                     const std::string& y_label, double x, double y, double width, double height) {
+    open_panel(out, map.title, x, y, width);
+    std::vector<double> xs, ys;
+    for (const HeatColumn& c : map.columns) {
+        xs.insert(xs.end(), {c.x_low, c.x_high});
+        ys.insert(ys.end(), {c.y_low, c.y_high});
+    }
+    Frame f;
+    f.x = 72;
+    f.y = 32;
+    f.width = width - f.x - 20;
+    f.height = height - f.y - 54;
+    f.xs = make_scale(false, xs, std::nullopt, std::nullopt);
+    f.ys = make_scale(false, ys, std::nullopt, std::nullopt);
+    // One path per shade.
+    std::vector<std::string> paths(kHeatLevels + 1);
+    const double sliver = (f.ys.hi - f.ys.lo) / 100;
+    for (const HeatColumn& c : map.columns) {
+        const auto x0 = to_scale(f.xs, c.x_low), x1 = to_scale(f.xs, c.x_high);
+        const auto y0 = to_scale(f.ys, c.y_low), y1 = to_scale(f.ys, c.y_high);
+        if (!x0 || !x1 || !y0 || !y1 || c.counts.empty())
+            continue;
+        double largest = 0;
+        for (const double count : c.counts)
+            largest = std::isfinite(count) ? std::max(largest, count) : largest;
+        if (!(largest > 0))
+            continue;
+        // A column under two pixels tall is drawn as a sliver, so it shows.
+        const bool flat = !(f.py(*y0) - f.py(*y1) >= 2);
+        const double bin = flat ? sliver : (*y1 - *y0) / static_cast<double>(c.counts.size());
+        const std::string left = num(f.px(*x0)), right = num(f.px(*x1));
+        const auto rect = [&](int level, double lo, double hi) {
+            paths[static_cast<size_t>(level)] += "M" + left + " " + num(f.py(hi)) + "H" + right +
+                                                 "V" + num(f.py(lo)) + "H" + left + "z";
+        };
+        if (flat) {  // every bin in one place: the largest one's shade
+            rect(kHeatLevels, (*y0 + *y1 - sliver) / 2, (*y0 + *y1 + sliver) / 2);
+            continue;
+        }
+        const auto level_of = [&](size_t k) {
+            const double share = std::isfinite(c.counts[k]) ? c.counts[k] / largest : 0;
+            return std::clamp(static_cast<int>(std::ceil(share * kHeatLevels - 1e-9)), 0,
+                              kHeatLevels);
+        };
+        // Neighbouring bins of one shade make one rectangle.
+        for (size_t k = 0; k < c.counts.size();) {
+            const int level = level_of(k);
+            size_t end = k + 1;
+            while (end < c.counts.size() && level_of(end) == level)
+                ++end;
+            if (level > 0)
+                rect(level, *y0 + bin * static_cast<double>(k),
+                     *y0 + bin * static_cast<double>(end));
+            k = end;
+        }
+    }
+    open_clip(out, f, 0);
+    out += "<g shape-rendering=\"crispEdges\" fill=\"" + std::string(kHeatColour) + "\">";
+    for (int level = 1; level <= kHeatLevels; ++level)
+        if (!paths[static_cast<size_t>(level)].empty())
+            out += "<path fill-opacity=\"" + heat_opacity(level) + "\" d=\"" +
+                   paths[static_cast<size_t>(level)] + "\"/>";
+    out += "</g></svg>";
+    draw_axes(out, f, x_label, y_label);
+    out += "</g>";
+}
+
 }  // namespace
 
 std::string escape(std::string_view text) {
@@ -688,8 +819,8 @@ std::string palette(size_t i) {
     return kColours[i % kColours.size()];
 }
 
-std::string line_charts(const std::string& title, const std::vector<LineChart>& panels,
-                        int columns) {
+std::string line_charts(const std::string& title, const std::vector<LineChart>& panels, int columns,
+                        const std::vector<std::string>& row_titles) {
     for (const LineChart& panel : panels)
         for (const Series& s : panel.series)
             check_series(panel, s);
@@ -700,16 +831,16 @@ std::string line_charts(const std::string& title, const std::vector<LineChart>& 
 
     Grid grid = make_grid(title, panels.size(), columns, 300);
     grid.panel_height = std::clamp(grid.panel_width * 0.62, 260.0, 420.0);
+    grid.row_header = row_titles.empty() ? 0 : 30;
     std::string body;
+    draw_row_titles(body, grid, row_titles);
     for (size_t i = 0; i < panels.size(); ++i)
         draw_line_panel(body, panels[i], index, looks, grid.x(i), grid.y(i), grid.panel_width,
                         grid.panel_height);
     std::vector<LegendItem> items;
     for (const auto& [name, look] : looks)
         items.push_back({"data-series=\"" + escape(name) + "\"", name, line_swatch(look)});
-    const double legend_top = grid.bottom(panels.size()) + 4;
-    const double legend_height = draw_legend(body, items, grid.width(), legend_top);
-    return document(grid.width(), legend_top + legend_height + 8, title, body);
+    return figure(title, body, grid, panels.size(), items);
 }
 
 std::string class_maps(const std::string& title, const std::vector<ClassMap>& panels, int classes,
@@ -727,9 +858,31 @@ std::string class_maps(const std::string& title, const std::vector<ClassMap>& pa
         items.push_back({"data-class=\"" + std::to_string(c) + "\"", "class " + std::to_string(c),
                          "<rect x=\"4\" y=\"-7\" width=\"14\" height=\"14\" fill=\"" +
                              class_colour(c) + "\" stroke=\"#222\" stroke-width=\"0.8\"/>"});
-    const double legend_top = grid.bottom(panels.size()) + 4;
-    const double legend_height = draw_legend(body, items, grid.width(), legend_top);
-    return document(grid.width(), legend_top + legend_height + 8, title, body);
+    return figure(title, body, grid, panels.size(), items);
+}
+
+std::string heat_maps(const std::string& title, const std::vector<HeatMap>& panels,
+                      const std::string& x_label, const std::string& y_label, int columns,
+                      const std::vector<std::string>& row_titles) {
+    Grid grid = make_grid(title, panels.size(), columns, 220);
+    grid.panel_height = 260;
+    grid.row_header = row_titles.empty() ? 0 : 30;
+    std::string body;
+    draw_row_titles(body, grid, row_titles);
+    for (size_t i = 0; i < panels.size(); ++i)
+        draw_heat_panel(body, panels[i], x_label, y_label, grid.x(i), grid.y(i), grid.panel_width,
+                        grid.panel_height);
+    std::vector<LegendItem> items;
+    for (const int level : {1, kHeatLevels / 2, kHeatLevels}) {
+        const std::string share = std::to_string(100 * (level - 1) / kHeatLevels) + "–" +
+                                  std::to_string(100 * level / kHeatLevels) + " %";
+        items.push_back({"data-shade=\"" + std::to_string(level) + "\"",
+                         share + " of the column's largest bin",
+                         "<rect x=\"4\" y=\"-7\" width=\"14\" height=\"14\" fill=\"" +
+                             std::string(kHeatColour) + "\" fill-opacity=\"" + heat_opacity(level) +
+                             "\" stroke=\"#222\" stroke-width=\"0.8\"/>"});
+    }
+    return figure(title, body, grid, panels.size(), items);
 }
 
 }  // namespace tinynn::experiment::chart

@@ -1,5 +1,10 @@
 #include "tinynn/experiment/diagnostics.hpp"
 
+#include <algorithm>
+#include <cmath>
+
+#include "tinynn/autograd.hpp"
+#include "tinynn/error.hpp"
 #include "tinynn/nn/linear.hpp"
 
 namespace tinynn::experiment {
@@ -12,9 +17,89 @@ std::optional<double> ratio(int64_t part, int64_t whole) {
     return static_cast<double>(part) / static_cast<double>(whole);
 }
 
+void append(std::vector<float>& to, const Matrix& m) {
+    to.insert(to.end(), m.data(), m.data() + m.size());
+}
+
+// What a probe pass saw of one hidden activation module (called once or,
+// when the model reuses the module, more often).
+struct ProbeValues {
+    std::vector<float> outputs, unit0_inputs, gradients;
+    std::vector<int64_t> positive;  // [units]: rows whose input was > 0
+    int64_t rows = 0;
+    bool has_gradients = false;
+};
+
+ProbeStats probe_stats(ProbeValues& v) {
+    ProbeStats s;
+    double sum = 0, sum_sq = 0;
+    for (const float x : v.outputs) {
+        sum += x;
+        sum_sq += static_cast<double>(x) * x;
+    }
+    const auto n = static_cast<double>(v.outputs.size());
+    if (n > 0) {
+        s.mean = sum / n;
+        s.std = std::sqrt(std::max(0.0, sum_sq / n - s.mean * s.mean));
+    }
+    s.outputs = histogram_of(v.outputs);
+    s.p2 = percentile(v.outputs, 2);
+    s.p50 = percentile(v.outputs, 50);
+    s.p98 = percentile(v.outputs, 98);
+    s.unit0_input_p15 = percentile(v.unit0_inputs, 15);
+    s.unit0_input_p50 = percentile(v.unit0_inputs, 50);
+    s.unit0_input_p85 = percentile(v.unit0_inputs, 85);
+    if (v.has_gradients)
+        s.gradients = histogram_of(v.gradients);
+    for (const int64_t p : v.positive)
+        s.firing.push_back(v.rows ? static_cast<double>(p) / static_cast<double>(v.rows) : 0.0);
+    return s;
+}
+
 }  // namespace
 
+double percentile(std::vector<float>& values, double q) {
+    if (values.empty())
+        return 0;
+    // Rank q/100 * (n - 1), between its two neighbours.
+    const double rank = std::clamp(q, 0.0, 100.0) / 100.0 * static_cast<double>(values.size() - 1);
+    const auto below = static_cast<size_t>(std::floor(rank));
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(below),
+                     values.end());
+    const double low = values[below];
+    if (below + 1 >= values.size())
+        return low;
+    // The next rank up is the smallest value above position `below`.
+    const double high =
+        *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(below) + 1, values.end());
+    return low + (rank - static_cast<double>(below)) * (high - low);
+}
+
+Histogram histogram_of(const std::vector<float>& values, int bins) {
+    Histogram h;
+    h.counts.assign(static_cast<size_t>(std::max(bins, 1)), 0);
+    if (values.empty())
+        return h;
+    const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+    h.low = *lo;
+    h.high = *hi;
+    const double width = (h.high - h.low) / static_cast<double>(h.counts.size());
+    for (const float v : values) {
+        size_t bin = 0;
+        if (width > 0)
+            bin = std::min(static_cast<size_t>((v - h.low) / width), h.counts.size() - 1);
+        ++h.counts[bin];
+    }
+    return h;
+}
+
+Diagnostics::Diagnostics(Probe probe) : probe_(std::move(probe)) {
+    if (probe_.features.defined() && !probe_.loss)
+        throw Error("Diagnostics: a probe needs a loss function; expected Probe::loss, found none");
+}
+
 void Diagnostics::on_train_begin(nn::Module& model) {
+    model_ = &model;
     for (auto& [name, module] : model.named_modules()) {
         if (const auto* linear = dynamic_cast<const nn::Linear*>(module)) {
             weights_.emplace_back(name.empty() ? "weight" : name + ".weight", linear->weight());
@@ -35,11 +120,13 @@ void Diagnostics::on_train_begin(nn::Module& model) {
         watched_.push_back(std::move(w));
         hooks_.push_back(module->register_forward_hook(
             [this, index](nn::Module&, const Tensor& input, const Tensor& output) {
-                if (armed_)
+                if (armed_ || probing_)
                     seen_.push_back({index, input, output});
             }));
     }
     grad_norm_sums_.assign(weights_.size(), 0.0);
+    update_ratio_sums_.assign(weights_.size(), 0.0);
+    before_step_.resize(weights_.size());
     // The model's own hook runs after every layer's: only then is it known
     // which activation produced the output (an output sigmoid is the
     // prediction, not a hidden unit).
@@ -91,12 +178,82 @@ void Diagnostics::on_after_backward(nn::Module&, TrainState&) {
         const Tensor g = weights_[i].second.grad();
         if (g.defined())
             grad_norm_sums_[i] += static_cast<double>(g.matrix().cast<double>().norm());
+        before_step_[i] = weights_[i].second.matrix();  // same size each step: no allocation
     }
     ++batches_;
 }
 
+void Diagnostics::on_batch_end(TrainState&) {
+    for (size_t i = 0; i < weights_.size(); ++i) {
+        const Matrix& before = before_step_[i];
+        const double size = before.cast<double>().norm();
+        if (size > 0)
+            update_ratio_sums_[i] +=
+                (weights_[i].second.matrix() - before).cast<double>().norm() / size;
+    }
+    ++steps_;
+}
+
 void Diagnostics::on_epoch_end(EpochMetrics& metrics, TrainState&) {
+    if (probe_.features.defined() && probe_.features.size(0) > 0 && model_)
+        measure_probe();
     metrics.diagnostics = finish_epoch();
+}
+
+void Diagnostics::measure_probe() {
+    nn::Module& model = *model_;
+    // In eval mode, as evaluation runs: BatchNorm uses its running
+    // statistics (and leaves them alone), Dropout passes everything.
+    const bool was_training = model.is_training();
+    model.eval();
+    seen_.clear();
+    probing_ = true;
+    Tensor output;
+    try {
+        output = model(probe_.features);  // [rows, outputs]
+    } catch (...) {
+        probing_ = false;
+        model.train(was_training);
+        throw;
+    }
+    probing_ = false;
+    model.train(was_training);
+
+    std::vector<ProbeValues> values(watched_.size());
+    std::vector<Tensor> inputs;  // the hidden modules' inputs that gradients reach
+    std::vector<size_t> input_of;
+    for (const Seen& s : seen_) {
+        Watched& w = watched_[s.watched];
+        if (w.is_output || s.output.impl() == output.impl())
+            continue;
+        ProbeValues& v = values[s.watched];
+        const Matrix& in = s.input.matrix();  // [rows, units]
+        append(v.outputs, s.output.matrix());
+        if (in.cols() > 0)
+            append(v.unit0_inputs, in.col(0));
+        if (v.positive.empty())
+            v.positive.assign(static_cast<size_t>(in.cols()), 0);
+        if (static_cast<int64_t>(v.positive.size()) == in.cols())
+            for (Eigen::Index u = 0; u < in.cols(); ++u)
+                v.positive[static_cast<size_t>(u)] += (in.col(u).array() > 0).count();
+        v.rows += in.rows();
+        if (s.input.requires_grad()) {
+            inputs.push_back(s.input);
+            input_of.push_back(s.watched);
+        }
+    }
+    seen_.clear();
+    if (!inputs.empty()) {
+        const Tensor loss = probe_.loss(output, probe_.targets);
+        const std::vector<Tensor> grads = grad(loss, inputs);
+        for (size_t i = 0; i < grads.size(); ++i) {
+            append(values[input_of[i]].gradients, grads[i].matrix());
+            values[input_of[i]].has_gradients = true;
+        }
+    }
+    for (size_t i = 0; i < watched_.size(); ++i)
+        if (!values[i].outputs.empty())
+            watched_[i].probe = probe_stats(values[i]);
 }
 
 void Diagnostics::on_train_end(nn::Module&, const TrainResult&) {
@@ -109,8 +266,8 @@ EpochDiagnostics Diagnostics::finish_epoch() {
     EpochDiagnostics d;
     for (size_t i = 0; i < weights_.size(); ++i)
         d.grad_norms.push_back(
-            {weights_[i].first,
-             batches_ ? grad_norm_sums_[i] / static_cast<double>(batches_) : 0.0});
+            {weights_[i].first, batches_ ? grad_norm_sums_[i] / static_cast<double>(batches_) : 0.0,
+             steps_ ? update_ratio_sums_[i] / static_cast<double>(steps_) : 0.0});
     int64_t dead = 0, gated_units = 0, saturated = 0, squashed_outputs = 0;
     for (Watched& w : watched_) {
         if (w.is_output)
@@ -128,6 +285,8 @@ EpochDiagnostics Diagnostics::finish_epoch() {
             saturated += w.saturated;
             squashed_outputs += w.outputs;
         }
+        s.probe = std::move(w.probe);
+        w.probe.reset();
         d.activations.push_back(s);
         w.alive.resize(0);
         w.sum = 0;
@@ -137,7 +296,9 @@ EpochDiagnostics Diagnostics::finish_epoch() {
     d.dead_fraction = ratio(dead, gated_units);
     d.saturated_fraction = ratio(saturated, squashed_outputs);
     grad_norm_sums_.assign(weights_.size(), 0.0);
+    update_ratio_sums_.assign(weights_.size(), 0.0);
     batches_ = 0;
+    steps_ = 0;
     return d;
 }
 

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "summary.hpp"
 #include "tinynn/error.hpp"
+#include "tinynn/experiment/diagnostics.hpp"
 #include "tinynn/experiment/runs.hpp"
 #include "tinynn/experiment/write_outputs.hpp"
 
@@ -236,12 +238,21 @@ namespace {
 constexpr double kHeapBlock = 16;
 constexpr double kLongName = 32;
 
+// A Histogram of `bins` bins on the heap.
+double histogram_bytes(double bins) {
+    return sizeof(Histogram) + bins * sizeof(int64_t) + kHeapBlock;
+}
+
 // One epoch's record (EpochMetrics) with the diagnostics of `linears`
-// weight gradients and `hidden` activation layers.
-double epoch_record_bytes(double linears, double hidden) {
+// weight gradients and `hidden` activation layers of at most `units` units,
+// each with its probe's statistics (two histograms and a firing frequency
+// per unit).
+double epoch_record_bytes(double linears, double hidden, double units) {
+    const double probe = sizeof(ProbeStats) + 2 * histogram_bytes(kHistogramBins) +
+                         units * sizeof(double) + kHeapBlock;
     return sizeof(EpochMetrics) + 2 * kHeapBlock +
            linears * (sizeof(GradNorm) + kLongName + kHeapBlock) +
-           hidden * (sizeof(ActivationStats) + kLongName + kHeapBlock);
+           hidden * (sizeof(ActivationStats) + kLongName + kHeapBlock + probe);
 }
 
 }  // namespace
@@ -258,11 +269,11 @@ CompareMemory estimate_compare_memory(const Config& c, const DataShape& d, int64
     const double widest =
         w.layers.empty() ? w.outputs : *std::max_element(w.layers.begin(), w.layers.end());
     const double epochs = static_cast<double>(c.training.epochs);
-    const double record = epoch_record_bytes(linears, hidden);
+    const double record = epoch_record_bytes(linears, hidden, widest);
     // compare.csv's columns: activation, seed, epoch, the three metrics and
-    // the diagnostics (a gradient norm per Linear, three per hidden layer,
-    // two totals); a number takes at most 24 characters.
-    const double columns = 6 + linears + 3 * hidden + 2;
+    // the diagnostics (a gradient norm and an update ratio per Linear, eleven
+    // per hidden layer, two totals); a number takes at most 24 characters.
+    const double columns = 6 + 2 * linears + 11 * hidden + 2;
     const double row = columns * 25;
     // The rows in memory (a std::string grows to twice what it holds), and
     // where the others are on disk: an offset and a length per chunk of
@@ -277,9 +288,19 @@ CompareMemory estimate_compare_memory(const Config& c, const DataShape& d, int64
     const double kept =
         (std::min(epochs, static_cast<double>(kCurvePoints)) + 2) * record + rows + boundary;
 
+    // The diagnostics' probe pass at each epoch's end: its rows through
+    // every layer with the graph's saved values and gradients, and each
+    // hidden layer's outputs, inputs and gradients copied out to be sorted.
+    double width_sum = 0;
+    for (const double width : w.layers)
+        width_sum += width;
+    const double probe_rows =
+        std::min(static_cast<double>(d.samples), static_cast<double>(Diagnostics::kProbeRows));
+    const double probe_pass = probe_rows * (width_sum + w.outputs) * 6 * kFloat;
+
     CompareMemory m;
     m.runs = runs;
-    m.per_run = estimate_memory(c, d, model_parameters).total() + boundary_pass +
+    m.per_run = estimate_memory(c, d, model_parameters).total() + boundary_pass + probe_pass +
                 (1 + static_cast<double>(kWaitingRunsPerJob)) * kept;
     // Per activation and column a band (its map node) at each curve epoch,
     // and a map per activation.
@@ -291,10 +312,15 @@ CompareMemory estimate_compare_memory(const Config& c, const DataShape& d, int64
     // of the others, the file itself as it is written; and each run's final
     // and best loss for the verdict's t-test (in std::vectors that grow to
     // twice what they hold).
+    // And the first run's three histograms per hidden layer at up to
+    // kHistogramEpochs epochs.
+    const double histograms =
+        hidden * std::min(epochs, static_cast<double>(kHistogramEpochs)) *
+        (sizeof(int64_t) + 2 * histogram_bytes(kHistogramBins) + histogram_bytes(kFiringBins));
     m.summary =
         activations * (columns * (std::min(epochs, static_cast<double>(kCurvePoints)) * band_node +
                                   kLongName + 4 * kHeapBlock) +
-                       boundary) +
+                       boundary + histograms) +
         3 * static_cast<double>(kRowBufferBytes) + 2 * 2 * static_cast<double>(runs) * 8;
     return m;
 }

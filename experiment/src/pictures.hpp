@@ -16,8 +16,10 @@ struct Picture {
     std::string svg;
 };
 
-// Loss curves, gradient norm per layer, dead and saturated units, hidden
-// output means, and for 2-D classification the decision boundaries.
-std::vector<Picture> make_pictures(const CompareSummary& runs);
+// Loss curves (with a grid, also as small multiples along its axes),
+// gradient norms and update ratios per layer, dead and saturated units,
+// hidden output means, per-layer distributions and histograms
+// (docs/diagnostics.md), and for 2-D classification the decision boundaries.
+std::vector<Picture> make_pictures(const CompareSummary& runs, const Config& config);
 
 }  // namespace tinynn::experiment

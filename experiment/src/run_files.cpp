@@ -28,11 +28,23 @@ CsvColumns diagnostic_columns(const EpochDiagnostics& d) {
     CsvColumns columns;
     for (const GradNorm& g : d.grad_norms)
         columns.emplace_back("grad_norm." + g.name, g.norm);
+    for (const GradNorm& g : d.grad_norms)
+        columns.emplace_back("update_ratio." + g.name, g.update_ratio);
     for (const ActivationStats& a : d.activations) {
         const std::string& layer = a.layer;
         columns.emplace_back("dead_fraction." + layer, a.dead_fraction);
         columns.emplace_back("saturated_fraction." + layer, a.saturated_fraction);
         columns.emplace_back("activation_mean." + layer, a.mean);
+        if (const std::optional<ProbeStats>& p = a.probe)
+            for (const auto& [name, value] : {std::pair{"probe_mean.", p->mean},
+                                              {"probe_std.", p->std},
+                                              {"probe_p2.", p->p2},
+                                              {"probe_p50.", p->p50},
+                                              {"probe_p98.", p->p98},
+                                              {"unit0_input_p15.", p->unit0_input_p15},
+                                              {"unit0_input_p50.", p->unit0_input_p50},
+                                              {"unit0_input_p85.", p->unit0_input_p85}})
+                columns.emplace_back(name + layer, value);
     }
     columns.emplace_back("dead_fraction", d.dead_fraction);
     columns.emplace_back("saturated_fraction", d.saturated_fraction);

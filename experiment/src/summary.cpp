@@ -44,6 +44,39 @@ CsvColumns columns_of(const EpochMetrics& m) {
     return columns;
 }
 
+// Each hidden layer's probe histograms over `curve`'s epochs.
+std::vector<LayerHistograms> histograms_of(const std::vector<EpochMetrics>& curve) {
+    std::vector<LayerHistograms> out;
+    // At most kHistogramEpochs of the curve's epochs, spread evenly.
+    const size_t n = curve.size();
+    const size_t kept = std::min(n, kHistogramEpochs);
+    for (size_t k = 0; k < kept; ++k) {
+        const EpochMetrics& m = curve[kept == 1 ? 0 : k * (n - 1) / (kept - 1)];
+        if (!m.diagnostics)
+            continue;
+        const std::vector<ActivationStats>& layers = m.diagnostics->activations;
+        for (size_t l = 0; l < layers.size(); ++l) {
+            if (!layers[l].probe)
+                continue;
+            const ProbeStats& p = *layers[l].probe;
+            if (out.size() <= l)
+                out.resize(l + 1);
+            LayerHistograms& h = out[l];
+            h.layer = layers[l].layer;
+            h.epochs.push_back(m.epoch);
+            h.outputs.push_back(p.outputs);
+            h.gradients.push_back(p.gradients.value_or(Histogram{}));
+            // On [0, 1] whatever the units did, so that the epochs line up.
+            Histogram f{.low = 0, .high = 1, .counts = std::vector<int64_t>(kFiringBins, 0)};
+            for (const double share : p.firing)
+                ++f.counts[std::min(static_cast<size_t>(share * kFiringBins),
+                                    static_cast<size_t>(kFiringBins - 1))];
+            h.firing.push_back(std::move(f));
+        }
+    }
+    return out;
+}
+
 std::string times(double ratio) {
     return format_number(ratio, 2) + "×";
 }
@@ -237,10 +270,15 @@ std::optional<Stat> Accumulator::stat() const {
                 .n = n_};
 }
 
+std::string CompareSummary::name(nn::Activation activation, size_t point) const {
+    std::string out(nn::activation_name(activation));
+    if (point < points_.size())
+        out += " (" + points_[point] + ")";
+    return out;
+}
+
 void CompareSummary::add(const RunOutcome& run) {
-    std::string name(nn::activation_name(run.spec.activation));
-    if (run.spec.point < points_.size())
-        name += " (" + points_[run.spec.point] + ")";
+    const std::string name = this->name(run.spec.activation, run.spec.point);
     auto a = std::find_if(activations_.begin(), activations_.end(),
                           [&](const PerActivation& p) { return p.name == name; });
     if (a == activations_.end()) {
@@ -256,9 +294,11 @@ void CompareSummary::add(const RunOutcome& run) {
     if (run.first_epoch) {
         has_test_ = has_test_ || run.first_epoch->test_loss.has_value();
         classification_ = classification_ || run.first_epoch->test_accuracy.has_value();
-        if (!shape_ && run.first_epoch->diagnostics)
-            shape_ = run.first_epoch->diagnostics;
+        if (run.first_epoch->diagnostics && !shapes_.contains(run.spec.point))
+            shapes_.emplace(run.spec.point, *run.first_epoch->diagnostics);
     }
+    if (a->runs == 1)
+        a->histograms = histograms_of(run.curve);
     if (run.boundary) {
         chart::ClassMap map = *run.boundary;
         map.title = name + " (seed " + std::to_string(run.spec.seed) + ")";
@@ -371,11 +411,35 @@ std::vector<std::string> CompareSummary::activations() const {
     return names;
 }
 
-Curve CompareSummary::curve(const std::string& activation, const std::string& column) const {
-    Curve c;
+const CompareSummary::PerActivation* CompareSummary::find(const std::string& activation) const {
     const auto a = std::find_if(activations_.begin(), activations_.end(),
                                 [&](const PerActivation& p) { return p.name == activation; });
-    if (a == activations_.end())
+    return a == activations_.end() ? nullptr : &*a;
+}
+
+const EpochDiagnostics* CompareSummary::diagnostics_shape() const {
+    return shapes_.empty() ? nullptr : &shapes_.begin()->second;
+}
+
+const EpochDiagnostics* CompareSummary::diagnostics_shape(const std::string& activation) const {
+    const PerActivation* a = find(activation);
+    if (!a)
+        return nullptr;
+    const auto shape = shapes_.find(a->point);
+    return shape == shapes_.end() ? nullptr : &shape->second;
+}
+
+const std::vector<LayerHistograms>& CompareSummary::histograms(
+    const std::string& activation) const {
+    static const std::vector<LayerHistograms> none;
+    const PerActivation* a = find(activation);
+    return a ? a->histograms : none;
+}
+
+Curve CompareSummary::curve(const std::string& activation, const std::string& column) const {
+    Curve c;
+    const PerActivation* a = find(activation);
+    if (!a)
         return c;
     const auto bands = a->curves.find(column);
     if (bands == a->curves.end())

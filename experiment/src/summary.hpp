@@ -100,6 +100,20 @@ struct Curve {
     std::vector<double> epoch, mean, low, high;
 };
 
+// One hidden layer's probe histograms (ProbeStats) over one run's curve
+// epochs; `gradients` has an empty Histogram where there were none.
+struct LayerHistograms {
+    std::string layer;
+    std::vector<int64_t> epochs;
+    std::vector<Histogram> outputs, gradients;
+    std::vector<Histogram> firing;  // of the units' firing frequencies, in [0, 1]
+};
+
+// The bins of a firing-frequency histogram.
+inline constexpr int kFiringBins = 10;
+// The heat maps show at most this many epochs of a run (of its curve's).
+inline constexpr size_t kHistogramEpochs = 60;
+
 class CompareSummary {
   public:
     // `points`: each grid point's label ("model.init=normal, model.hidden=[4]"),
@@ -108,6 +122,10 @@ class CompareSummary {
 
     // Folds in one run; the runs come in run_specs order.
     void add(const RunOutcome& run);
+
+    // The name of the row of `activation` at grid point `point`:
+    // "relu (model.init=normal)", or "relu" without a grid.
+    std::string name(nn::Activation activation, size_t point) const;
 
     // One summary per (grid point, activation), in the order they first
     // came, ranked within each grid point.
@@ -118,8 +136,13 @@ class CompareSummary {
     // where some run has it; diverged runs are left out.
     Curve curve(const std::string& activation, const std::string& column) const;
     // The diagnostics of some recorded epoch, for the layers' names and
-    // count; null when no run recorded an epoch.
-    const EpochDiagnostics* diagnostics_shape() const { return shape_ ? &*shape_ : nullptr; }
+    // count; null when no run recorded an epoch. With an activation: of a
+    // run of its grid point (whose layers may differ from another point's).
+    const EpochDiagnostics* diagnostics_shape() const;
+    const EpochDiagnostics* diagnostics_shape(const std::string& activation) const;
+    // The first run's histograms of each hidden layer of `activation`, in
+    // layer order; none without a probe.
+    const std::vector<LayerHistograms>& histograms(const std::string& activation) const;
     bool has_test() const { return has_test_; }
     bool classification() const { return classification_; }
     // Each activation's first seed's decision boundary, titled with both.
@@ -145,10 +168,13 @@ class CompareSummary {
         std::vector<double> final_losses, best_losses;
         size_t overfitted = 0, late_ratio_runs = 0, vanishing_late = 0;
         std::map<std::string, std::map<int64_t, Band>> curves;  // column -> epoch -> band
+        std::vector<LayerHistograms> histograms;                // of its first run
     };
+    const PerActivation* find(const std::string& activation) const;
+
     std::vector<std::string> points_;
     std::vector<PerActivation> activations_;
-    std::optional<EpochDiagnostics> shape_;
+    std::map<size_t, EpochDiagnostics> shapes_;  // per grid point
     bool has_test_ = false, classification_ = false;
     std::vector<chart::ClassMap> boundaries_;
     int classes_ = 0;

@@ -4,6 +4,7 @@
 #include "tinynn/experiment/diagnostics.hpp"
 #include "tinynn/experiment/early_stopping.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -113,9 +114,23 @@ bool all_finite(const EpochMetrics& m) {
     for (const GradNorm& g : d.grad_norms)
         if (!std::isfinite(g.norm))
             return false;
-    for (const ActivationStats& a : d.activations)
+    for (const GradNorm& g : d.grad_norms)
+        if (!std::isfinite(g.update_ratio))
+            return false;
+    for (const ActivationStats& a : d.activations) {
         if (!finite(a.dead_fraction) || !finite(a.saturated_fraction) || !std::isfinite(a.mean))
             return false;
+        if (const std::optional<ProbeStats>& p = a.probe) {
+            for (const double v :
+                 {p->mean, p->std, p->p2, p->p50, p->p98, p->unit0_input_p15, p->unit0_input_p50,
+                  p->unit0_input_p85, p->outputs.low, p->outputs.high})
+                if (!std::isfinite(v))
+                    return false;
+            if (p->gradients &&
+                !(std::isfinite(p->gradients->low) && std::isfinite(p->gradients->high)))
+                return false;
+        }
+    }
     return finite(d.dead_fraction) && finite(d.saturated_fraction);
 }
 
@@ -303,9 +318,23 @@ TrainResult train(Experiment& e, std::span<Callback* const> callbacks,
     data::DataLoader loader(e.train_encoded, t.batch_size, t.shuffle,
                             e.config.run_seed.value_or(e.config.seed));
     std::vector<Callback*> all;
-    Diagnostics diagnostics;
-    if (t.diagnostics)
-        all.push_back(&diagnostics);
+    std::optional<Diagnostics> diagnostics;
+    if (t.diagnostics) {
+        // The probe: the first training rows, the same for every seed of a
+        // compare, since the data and its split do not vary with the seed.
+        std::vector<int64_t> rows(
+            static_cast<size_t>(std::min(e.train_encoded.size(), Diagnostics::kProbeRows)));
+        for (size_t i = 0; i < rows.size(); ++i)
+            rows[i] = static_cast<int64_t>(i);
+        data::Dataset probe = e.train_encoded.subset(rows);
+        const Loss probe_loss = e.config.loss;
+        all.push_back(&diagnostics.emplace(
+            Diagnostics::Probe{.features = probe.features,
+                               .targets = probe.targets,
+                               .loss = [probe_loss](const Tensor& output, const Tensor& targets) {
+                                   return compute_loss(probe_loss, output, targets);
+                               }}));
+    }
     // After the diagnostics (they add to the metrics it may stop on), before
     // the caller's callbacks, which see the state it leaves.
     std::optional<EarlyStopping> early_stopping;

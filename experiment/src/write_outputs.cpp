@@ -179,7 +179,7 @@ CompareOutputs compare_into(const std::filesystem::path& dir, const Config& conf
     out.files.push_back("compare.csv");
     write("summary.csv", summary_csv(config, summaries, summary.has_test()));
     write("summary.md", summary_markdown(config, summaries, out.findings));
-    const std::vector<Picture> pictures = make_pictures(summary);
+    const std::vector<Picture> pictures = make_pictures(summary, config);
     for (const Picture& p : pictures)
         write(p.file, p.svg);
     out.report_section = report_section(config, summaries, out.findings, pictures);

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 #include <regex>
 #include <set>
@@ -18,6 +19,9 @@ using Catch::Matchers::Contains;
 using tinynn::experiment::chart::Axis;
 using tinynn::experiment::chart::class_maps;
 using tinynn::experiment::chart::ClassMap;
+using tinynn::experiment::chart::heat_maps;
+using tinynn::experiment::chart::HeatColumn;
+using tinynn::experiment::chart::HeatMap;
 using tinynn::experiment::chart::line_charts;
 using tinynn::experiment::chart::LineChart;
 using tinynn::experiment::chart::palette;
@@ -501,4 +505,42 @@ TEST_CASE("palette gives distinct CSS hex colours and cycles", "[compare][chart]
     }
     CHECK(seen.size() == 10);
     CHECK(palette(10) == palette(0));
+}
+
+TEST_CASE("heat_maps shades each column's bins by their share of its largest, merging runs",
+          "[compare][chart]") {
+    HeatMap map;
+    map.title = "layer 1";
+    // Epoch 1: bins 0..3 from -1 to 1 with counts 8, 8, 1, 0 -> full, full, an
+    // eighth, nothing. Epoch 2: all equal values (a flat column).
+    map.columns.push_back(
+        {.x_low = 1, .x_high = 2, .y_low = -1, .y_high = 1, .counts = {8, 8, 1, 0}});
+    map.columns.push_back(
+        {.x_low = 2, .x_high = 3, .y_low = 0.5, .y_high = 0.5, .counts = {5, 0, 0, 0}});
+    const std::string svg =
+        heat_maps("Histograms", {map, HeatMap{"empty"}}, "epoch", "value", 2, {"sigmoid"});
+    check_picture(svg);
+    CHECK(count_attribute(svg, "class", "panel") == 2);
+    CHECK(count_attribute(svg, "class", "row-title") == 1);
+    CHECK(count_attribute(svg, "class", "legend-entry") == 3);
+    const std::regex path(R"re(<path fill-opacity="([0-9.]+)" d="([^"]*)"/>)re");
+    std::map<std::string, size_t> rectangles;  // by opacity
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), path); it != std::sregex_iterator();
+         ++it)
+        rectangles[(*it)[1]] += count((*it)[2], "M");
+    CAPTURE(rectangles);
+    // The two full bins of epoch 1 make one rectangle, and the flat epoch 2 one
+    // more; the eighth is its own shade; the empty bin is not drawn.
+    CHECK(rectangles == std::map<std::string, size_t>{{"0.125", 1}, {"1.000", 2}});
+}
+
+TEST_CASE("panel titles longer than the panel are cut, whole in the tooltip", "[compare][chart]") {
+    const std::string title(200, 'x');
+    const std::string svg = line_charts("", {loss_panel(title + "é", {})}, 1);
+    check_picture(svg);
+    CHECK_THAT(svg, Contains("<title>" + title + "é</title>"));
+    CHECK_THAT(svg, Contains("x…</text>"));
+    const std::string short_title = line_charts("", {loss_panel("short é", {})}, 1);
+    CHECK_THAT(short_title, Contains(">short é</text>"));
+    CHECK(short_title.find("…") == std::string::npos);
 }

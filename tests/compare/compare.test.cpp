@@ -99,9 +99,11 @@ TEST_CASE("compare writes every file of the run directory", "[compare][cli]") {
     TinyCompare run;
     INFO(run.result.err);
     REQUIRE(run.result.status == 0);
-    for (const char* file : {"config.yaml", "compare.csv", "summary.csv", "summary.md",
-                             "loss_curves.svg", "grad_norms.svg", "unit_health.svg",
-                             "activation_means.svg", "decision_boundary.svg", "report.html"}) {
+    for (const char* file :
+         {"config.yaml", "compare.csv", "summary.csv", "summary.md", "loss_curves.svg",
+          "grad_norms.svg", "update_ratios.svg", "unit_health.svg", "activation_means.svg",
+          "distributions.svg", "unit_inputs.svg", "output_histograms.svg",
+          "gradient_histograms.svg", "firing.svg", "decision_boundary.svg", "report.html"}) {
         INFO(file);
         CHECK(fs::file_size(run.out / file) > 0);
     }
@@ -114,18 +116,28 @@ TEST_CASE("compare.csv holds one row per run and epoch with the diagnostics", "[
     REQUIRE(run.result.status == 0);
     const auto lines = lines_of(read_file(run.out / "compare.csv"));
     REQUIRE(lines.size() == 1 + 4 * 2 * 5);
+    const auto probe_columns = [](const std::string& layer) {
+        std::string out;
+        for (const char* c : {"probe_mean", "probe_std", "probe_p2", "probe_p50", "probe_p98",
+                              "unit0_input_p15", "unit0_input_p50", "unit0_input_p85"})
+            out += std::string(",") + c + "." + layer;
+        return out;
+    };
     CHECK(lines[0] ==
           "activation,seed,epoch,train_loss,test_loss,test_accuracy,lr,grad_norm.0.weight,"
-          "grad_norm.2.weight,grad_norm.4.weight,dead_fraction.1,saturated_fraction.1,"
-          "activation_mean.1,dead_fraction.3,saturated_fraction.3,activation_mean.3,"
-          "dead_fraction,saturated_fraction");
+          "grad_norm.2.weight,grad_norm.4.weight,update_ratio.0.weight,update_ratio.2.weight,"
+          "update_ratio.4.weight,dead_fraction.1,saturated_fraction.1,activation_mean.1" +
+              probe_columns("1") + ",dead_fraction.3,saturated_fraction.3,activation_mean.3" +
+              probe_columns("3") + ",dead_fraction,saturated_fraction");
     CHECK(lines[1].starts_with("sigmoid,1,1,"));
     CHECK(lines[6].starts_with("sigmoid,2,1,"));
     CHECK(lines[40].starts_with("leaky_relu,2,5,"));
     // relu rows have a dead fraction and no saturation; tanh rows the reverse.
-    const std::regex relu_row(R"(relu,1,1,([^,]+,){7}[0-9.e-]+,,[-0-9.e]+,[0-9.e-]+,,.*)");
+    const std::regex relu_row(
+        R"(relu,1,1,([^,]+,){10}[0-9.e-]+,,[-0-9.e]+,([-0-9.e]+,){8}[0-9.e-]+,,.*)");
     CHECK(std::regex_match(lines[21], relu_row));
-    const std::regex tanh_row(R"(tanh,1,1,([^,]+,){7},[0-9.e-]+,[-0-9.e]+,,[0-9.e-]+,.*)");
+    const std::regex tanh_row(
+        R"(tanh,1,1,([^,]+,){10},[0-9.e-]+,[-0-9.e]+,([-0-9.e]+,){8},[0-9.e-]+,.*)");
     CHECK(std::regex_match(lines[11], tanh_row));
 }
 
@@ -228,7 +240,7 @@ TEST_CASE("the summary names every activation and the target", "[compare][cli]")
     size_t images = 0;
     for (size_t at = html.find("<img"); at != std::string::npos; at = html.find("<img", at + 1))
         ++images;
-    CHECK(images == 5);
+    CHECK(images == 11);
 }
 
 TEST_CASE("report.html renders every picture in headless Chromium", "[compare][browser]") {
@@ -242,7 +254,7 @@ TEST_CASE("report.html renders every picture in headless Chromium", "[compare][b
     SECTION("every picture renders") {
         const std::string dom = rendered_dom(chromium, run.out / "report.html");
         INFO(dom.substr(0, 300));
-        CHECK_THAT(dom, Contains("data-pictures-rendered=\"5 of 5\""));
+        CHECK_THAT(dom, Contains("data-pictures-rendered=\"11 of 11\""));
         CHECK(dom.find("<p class=\"broken\">") == std::string::npos);
     }
     SECTION("a broken picture shows") {
@@ -252,7 +264,7 @@ TEST_CASE("report.html renders every picture in headless Chromium", "[compare][b
         html.erase(at + 40, html.find('"', at) - (at + 40));
         std::ofstream(run.out / "report.html") << html;
         const std::string dom = rendered_dom(chromium, run.out / "report.html");
-        CHECK_THAT(dom, Contains("data-pictures-rendered=\"4 of 5\""));
+        CHECK_THAT(dom, Contains("data-pictures-rendered=\"10 of 11\""));
         CHECK_THAT(dom, Contains("<p class=\"broken\">This picture did not render: "));
     }
 }

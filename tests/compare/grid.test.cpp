@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/cli.hpp"
+#include "support/xml_check.hpp"
 #include "tinynn/cli/config.hpp"
 #include "tinynn/experiment/runs.hpp"
 
@@ -123,6 +124,24 @@ TEST_CASE("compare.grid trains every combination and gives compare.csv a column 
         std::sort(in_point.begin(), in_point.end());
         CHECK(in_point == std::vector<std::string>{"1", "2"});
     }
+
+    // grid.svg: small multiples, a row per model.init and a panel per
+    // model.hidden in it, a line per activation in each; the per-layer
+    // pictures have a row per (grid point, activation).
+    const std::string grid = read_file(dir.path() / "out" / "grid.svg");
+    CHECK(xml_error(grid) == std::nullopt);
+    CHECK(count_attribute(grid, "class", "panel") == 4);
+    CHECK(count_attribute(grid, "class", "row-title") == 2);
+    CHECK_THAT(grid, Contains(">model.init=xavier_uniform</text>") &&
+                         Contains(">model.init=kaiming_uniform</text>"));
+    CHECK(count_attribute(grid, "data-panel", "model.hidden=[4, 4]") == 2);
+    CHECK(count_attribute(grid, "data-series", "tanh") == 4 + 1);  // + legend
+    const std::string histograms = read_file(dir.path() / "out" / "output_histograms.svg");
+    CHECK(xml_error(histograms) == std::nullopt);
+    CHECK(count_attribute(histograms, "class", "row-title") == 8);
+    CHECK(count_attribute(histograms, "class", "panel") == 8 * 2);  // up to two hidden layers
+    CHECK_THAT(histograms,
+               Contains(">relu (model.init=kaiming_uniform, model.hidden=[4, 4])</text>"));
 
     // A point's runs are the runs of its config without a grid.
     std::ofstream(dir.path() / "one.yaml") << kBase;

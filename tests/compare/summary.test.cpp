@@ -353,3 +353,55 @@ TEST_CASE("Without a test split the verdict ranks by train loss and says so",
     // No overfitting count without held-out data.
     CHECK(lines[1].ends_with(","));
 }
+
+TEST_CASE("The summary keeps the first seed's probe histograms at up to kHistogramEpochs epochs",
+          "[compare][summary][probe]") {
+    const auto run = [](uint64_t seed, double firing) {
+        RunOutcome r;
+        r.spec = {nn::Activation::relu, seed};
+        const int64_t epochs = 150;
+        for (int64_t e = 1; e <= epochs; ++e) {
+            ActivationStats layer;
+            layer.layer = "1";
+            layer.kind = nn::Activation::relu;
+            layer.probe = ProbeStats{};
+            layer.probe->outputs = {.low = 0, .high = static_cast<double>(e), .counts = {1, 2}};
+            layer.probe->firing = {0.0, firing, 1.0};
+            EpochMetrics m;
+            m.epoch = e;
+            m.train_loss = 1;
+            m.diagnostics = EpochDiagnostics{.grad_norms = {},
+                                             .activations = {layer},
+                                             .dead_fraction = std::nullopt,
+                                             .saturated_fraction = std::nullopt};
+            r.add_epoch(m, epochs, std::nullopt);
+            r.result.history = {m};
+        }
+        return r;
+    };
+    CompareSummary summary;
+    summary.add(run(1, 0.55));
+    summary.add(run(2, 0.25));
+    const std::vector<LayerHistograms>& layers = summary.histograms("relu");
+    REQUIRE(layers.size() == 1);
+    const LayerHistograms& h = layers[0];
+    CHECK(h.layer == "1");
+    REQUIRE(h.epochs.size() == kHistogramEpochs);
+    CHECK(h.epochs.front() == 1);
+    CHECK(h.epochs.back() == 150);
+    CHECK(std::is_sorted(h.epochs.begin(), h.epochs.end()));
+    REQUIRE(h.outputs.size() == kHistogramEpochs);
+    CHECK(h.outputs.back().high == 150);
+    // No gradients recorded: empty histograms in their place.
+    REQUIRE(h.gradients.size() == kHistogramEpochs);
+    CHECK(h.gradients.front().counts.empty());
+    // Firing on [0, 1] in kFiringBins bins, the first seed's: 0, 0.55 and 1.
+    const Histogram& firing = h.firing.front();
+    CHECK(firing.low == 0);
+    CHECK(firing.high == 1);
+    REQUIRE(firing.counts.size() == static_cast<size_t>(kFiringBins));
+    CHECK(firing.counts[0] == 1);
+    CHECK(firing.counts[5] == 1);
+    CHECK(firing.counts[kFiringBins - 1] == 1);
+    CHECK(summary.histograms("tanh").empty());
+}

@@ -1,7 +1,8 @@
 #pragma once
 
 // Self-contained SVG pictures for `tinynn compare`: line charts (loss curves
-// over epochs, one panel per dataset) and decision-boundary maps. The output
+// over epochs, one panel per dataset), decision-boundary maps and heat maps
+// of histograms over epochs. The output
 // is plain SVG 1.1 with no scripts, styles or ids, so it renders the same
 // opened from disk, through <img src> or inlined into a page. Tests and
 // callers find the parts by their attributes:
@@ -9,6 +10,7 @@
 //   <g class="series" data-series="NAME">         one per series of a line chart
 //   <g class="legend-entry" data-series="NAME">   one per distinct series name
 //   <g class="legend-entry" data-class="K">       one per class of a class map
+//   <text class="row-title">                      one per row title
 // Every member has a default initializer, so partial aggregate initialisation stays
 // -Wextra clean. Only mismatched vector lengths throw (tinynn::Error); any other odd input
 // (NaN, empty data, inverted ranges) still gives a valid picture.
@@ -48,8 +50,10 @@ struct LineChart {
 // `columns`, each with its own title, axes, tick labels and axis labels, and one legend
 // for the whole figure listing every distinct series name once with its colour/dash.
 // Points whose x or y is not drawable (non-finite, or <= 0 on a log axis) break the line.
+// With `row_titles`, each row of panels gets its title over it (small
+// multiples: one row per activation, say, one column per layer).
 std::string line_charts(const std::string& title, const std::vector<LineChart>& panels,
-                        int columns = 1);
+                        int columns = 1, const std::vector<std::string>& row_titles = {});
 
 struct Point {
     double x = 0, y = 0;
@@ -74,6 +78,28 @@ struct ClassMap {
 // negative).
 std::string class_maps(const std::string& title, const std::vector<ClassMap>& panels, int classes,
                        const std::string& x_label, const std::string& y_label, int columns = 2);
+
+// A histogram per step of x (an epoch), drawn side by side as a heat map: the
+// Glorot & Bengio view of a layer's distribution over training. Each column's
+// bins are shaded by their count relative to that column's largest, so every
+// column is readable whatever its total.
+struct HeatColumn {
+    double x_low = 0, x_high = 0;  // the column's extent on the x axis
+    double y_low = 0, y_high = 0;  // its bins' range: bin k covers y_low + k * width, ...
+    std::vector<double> counts{};  // bottom bin first; when y_low == y_high all sit at y_low
+};
+
+struct HeatMap {
+    std::string title{};
+    std::vector<HeatColumn> columns{};
+};
+
+// The heat maps in a grid of `columns`, each with its own title and axes, the y
+// range of each spanning its columns' ranges, and one legend of the shades;
+// `row_titles` as line_charts'.
+std::string heat_maps(const std::string& title, const std::vector<HeatMap>& panels,
+                      const std::string& x_label, const std::string& y_label, int columns = 2,
+                      const std::vector<std::string>& row_titles = {});
 
 // `text` with & < > " ' written as entities and the control characters XML
 // forbids dropped: safe in SVG and HTML text and attribute values.

@@ -21,6 +21,48 @@ inline constexpr double kSaturationMargin = 0.02;
 struct GradNorm {
     std::string name;  // the weight, "0.weight" or "block.weight"
     double norm = 0;   // mean over the epoch's batches of the L2 norm of its gradient
+    // Mean over the epoch's steps of |W_after - W_before| / |W_before|
+    // (Frobenius norms): how far each step moves the weight, relative to its
+    // size. Around 1e-3 is the usual healthy figure; far below, the layer
+    // barely learns; far above, the steps are too large for it.
+    double update_ratio = 0;
+};
+
+// Counts of values in equal-width bins from `low` to `high` (the last bin
+// includes `high`; when low == high, every value is in the first).
+struct Histogram {
+    double low = 0, high = 0;
+    std::vector<int64_t> counts;
+};
+
+// The bins of a probe's histograms of outputs and gradients.
+inline constexpr int kHistogramBins = 24;
+
+// Percentile `q` (0..100) of `values`, as numpy and torch.quantile take it by
+// default (linear between the two nearest ranks); 0 for none. Reorders
+// `values`.
+double percentile(std::vector<float>& values, double q);
+// `values` in kHistogramBins bins from their minimum to their maximum.
+Histogram histogram_of(const std::vector<float>& values, int bins = kHistogramBins);
+
+// One hidden activation module at an epoch's end, in eval mode, on the fixed
+// probe rows (Glorot & Bengio 2010 watch 300 fixed examples the same way),
+// so that every epoch and every seed is measured on the same inputs.
+struct ProbeStats {
+    // Of its outputs, every row and unit: Glorot & Bengio's fig. 3.
+    double mean = 0, std = 0, p2 = 0, p50 = 0, p98 = 0;
+    // Of its first unit's input: Ioffe & Szegedy's fig. 1 (b, c).
+    double unit0_input_p15 = 0, unit0_input_p50 = 0, unit0_input_p85 = 0;
+    Histogram outputs;
+    // Of the probe loss's gradient with respect to the module's input (the
+    // back-propagated gradient at that layer: Glorot & Bengio's fig. 7).
+    // None where the input does not depend on a parameter (nothing flows
+    // back to it).
+    std::optional<Histogram> gradients;
+    // Per unit, the share of the probe rows whose input to the activation is
+    // positive: how often it fires (Maas et al. 2013). For ReLU that is how
+    // often its output is nonzero.
+    std::vector<double> firing;
 };
 
 // One hidden activation module over one epoch.
@@ -36,6 +78,8 @@ struct ActivationStats {
     // (samples × units) within kSaturationMargin of an asymptote.
     std::optional<double> saturated_fraction;
     double mean = 0;  // of every output of the epoch
+    // With a probe (Diagnostics::Probe): its distribution at the epoch's end.
+    std::optional<ProbeStats> probe;
 };
 
 struct EpochDiagnostics {

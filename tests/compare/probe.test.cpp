@@ -1,0 +1,181 @@
+// The Diagnostics probe (issue 14: distributions per layer, histograms of
+// outputs and back-propagated gradients, firing frequency) and the
+// update-to-weight ratio, against PyTorch (tests/data/oracles/diagnostics.json,
+// gen_diagnostics.py), plus what the probe must leave alone.
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <tinynn/tinynn.hpp>
+
+#include "support/approx.hpp"
+#include "support/oracle.hpp"
+#include "tinynn/experiment/diagnostics.hpp"
+
+using namespace tinynn;
+using namespace tinynn::experiment;
+using tinynn::test::check_close;
+
+namespace {
+
+const tinynn::test::OracleCase& oracle() {
+    return tinynn::test::oracle_case("probe", "diagnostics.json");
+}
+
+// The oracle's model, Linear Tanh Linear BatchNorm1d ReLU Linear, with its weights.
+nn::Sequential oracle_model() {
+    const auto& c = oracle();
+    nn::Sequential model(nn::Linear(3, 5), nn::Tanh(), nn::Linear(5, 4), nn::BatchNorm1d(4),
+                         nn::ReLU(), nn::Linear(4, 2));
+    nn::StateDict initial;
+    for (const auto& [name, tensor] : model.state_dict())
+        initial.emplace_back(name, c.inputs.at("initial." + name));
+    model.load_state_dict(initial);
+    return model;
+}
+
+Tensor mse(const Tensor& output, const Tensor& targets) {
+    return nn::functional::mse_loss(output, targets);
+}
+
+std::vector<float> floats(const std::vector<double>& values) {
+    return {values.begin(), values.end()};
+}
+
+std::vector<float> floats(const std::vector<int64_t>& values) {
+    return {values.begin(), values.end()};
+}
+
+}  // namespace
+
+TEST_CASE("percentile interpolates linearly between ranks, as torch.quantile",
+          "[compare][diagnostics][probe]") {
+    std::vector<float> v{4, 1, 3, 2};
+    CHECK(percentile(v, 50) == Approx(2.5));
+    CHECK(percentile(v, 0) == 1);
+    CHECK(percentile(v, 100) == 4);
+    CHECK(percentile(v, 2) == Approx(1.06));  // rank 0.06
+    std::vector<float> one{7};
+    CHECK(percentile(one, 98) == 7);
+    std::vector<float> none;
+    CHECK(percentile(none, 50) == 0);
+}
+
+TEST_CASE("histogram_of bins from the minimum to the maximum, the maximum in the last bin",
+          "[compare][diagnostics][probe]") {
+    const Histogram h = histogram_of({0, 1, 2, 3, 4}, 4);
+    CHECK(h.low == 0);
+    CHECK(h.high == 4);
+    CHECK(h.counts == std::vector<int64_t>{1, 1, 1, 2});
+    const Histogram flat = histogram_of({2, 2, 2}, 3);
+    CHECK(flat.low == 2);
+    CHECK(flat.high == 2);
+    CHECK(flat.counts == std::vector<int64_t>{3, 0, 0});
+}
+
+TEST_CASE("The probe's distributions, histograms and firing frequencies match PyTorch's",
+          "[compare][diagnostics][probe][oracle]") {
+    const auto& c = oracle();
+    nn::Sequential model = oracle_model();
+    model.train();  // as fit leaves it between epochs
+    const auto* bn = model.as<nn::BatchNorm1d>(3);
+    const Tensor running_mean =
+        Tensor::from_matrix(bn->running_mean().matrix(), bn->running_mean().shape());
+    const float batches_tracked = bn->num_batches_tracked().item();
+
+    Diagnostics diagnostics(
+        Diagnostics::Probe{.features = c.inputs.at("x"), .targets = c.inputs.at("y"), .loss = mse});
+    diagnostics.on_train_begin(model);
+    EpochMetrics metrics;
+    TrainState state;
+    diagnostics.on_epoch_end(metrics, state);
+    diagnostics.on_train_end(model, {});
+
+    // Eval mode for the probe only; BatchNorm's statistics and every
+    // parameter's grad are left alone.
+    CHECK(model.is_training());
+    check_close(bn->running_mean(), running_mean, 0, 0);
+    CHECK(bn->num_batches_tracked().item() == batches_tracked);
+    for (const Tensor& p : model.parameters())
+        CHECK_FALSE(p.grad().defined());
+
+    REQUIRE(metrics.diagnostics);
+    const std::vector<ActivationStats>& layers = metrics.diagnostics->activations;
+    REQUIRE(layers.size() == 2);
+    CHECK(layers[0].layer == "1");
+    CHECK(layers[1].layer == "4");
+    for (const ActivationStats& a : layers) {
+        INFO("layer " << a.layer);
+        REQUIRE(a.probe);
+        const ProbeStats& p = *a.probe;
+        const auto want = [&](const std::string& key) {
+            return c.outputs.at(key + "." + a.layer).to_vector();
+        };
+        check_close({static_cast<float>(p.mean)}, want("mean"), 1e-5, 1e-6);
+        check_close({static_cast<float>(p.std)}, want("std"), 1e-5, 1e-6);
+        check_close(floats(std::vector<double>{p.p2, p.p50, p.p98}), want("percentiles"), 1e-5,
+                    1e-6);
+        check_close(
+            floats(std::vector<double>{p.unit0_input_p15, p.unit0_input_p50, p.unit0_input_p85}),
+            want("unit0_input"), 1e-5, 1e-6);
+        check_close(floats(p.firing), want("firing"), 0, 1e-6);
+        check_close(floats(std::vector<double>{p.outputs.low, p.outputs.high}),
+                    want("outputs_range"), 1e-5, 1e-6);
+        check_close(floats(p.outputs.counts), want("outputs_histogram"), 0, 0);
+        REQUIRE(p.gradients);
+        check_close(floats(std::vector<double>{p.gradients->low, p.gradients->high}),
+                    want("gradients_range"), 1e-4, 1e-7);
+        check_close(floats(p.gradients->counts), want("gradients_histogram"), 0, 0);
+    }
+}
+
+TEST_CASE("The update-to-weight ratio of an SGD step matches PyTorch's",
+          "[compare][diagnostics][oracle]") {
+    const auto& c = oracle();
+    nn::Sequential model = oracle_model();
+    model.train();
+    const Matrix rows_x = c.inputs.at("x").matrix().topRows(8);
+    const Matrix rows_y = c.inputs.at("y").matrix().topRows(8);
+    const Tensor x = Tensor::from_matrix(rows_x, {8, 3});  // [8, 3]
+    const Tensor y = Tensor::from_matrix(rows_y, {8, 2});  // [8, 2]
+    optim::SGD opt(model.parameters(), {.lr = c.params.at("lr").get<float>()});
+    Diagnostics diagnostics;
+    diagnostics.on_train_begin(model);
+    TrainState state;
+    diagnostics.on_batch_begin(state);
+    opt.zero_grad();
+    mse(model(x), y).backward();
+    diagnostics.on_after_backward(model, state);
+    opt.step();
+    diagnostics.on_batch_end(state);
+    const EpochDiagnostics d = diagnostics.finish_epoch();
+    diagnostics.on_train_end(model, {});
+    REQUIRE(d.grad_norms.size() == 3);
+    for (const GradNorm& g : d.grad_norms) {
+        INFO(g.name);
+        check_close({static_cast<float>(g.update_ratio)},
+                    c.outputs.at("update_ratio." + g.name).to_vector(), 1e-5, 1e-7);
+    }
+}
+
+TEST_CASE("Without a probe nothing is measured at the epoch's end",
+          "[compare][diagnostics][probe]") {
+    nn::Sequential model = oracle_model();
+    Diagnostics diagnostics;
+    diagnostics.on_train_begin(model);
+    EpochMetrics metrics;
+    TrainState state;
+    diagnostics.on_epoch_end(metrics, state);
+    diagnostics.on_train_end(model, {});
+    REQUIRE(metrics.diagnostics);
+    for (const ActivationStats& a : metrics.diagnostics->activations)
+        CHECK_FALSE(a.probe);
+}
+
+TEST_CASE("A probe without a loss function is refused", "[compare][diagnostics][probe]") {
+    CHECK_THROWS_WITH(Diagnostics(Diagnostics::Probe{.features = Tensor({1.f}).reshape({1, 1}),
+                                                     .targets = Tensor({1.f})}),
+                      Catch::Contains("expected Probe::loss"));
+}
