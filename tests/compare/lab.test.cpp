@@ -113,21 +113,22 @@ TEST_CASE("glorot_saturation: a deep sigmoid MLP drives its top hidden layer to 
           "[compare][lab]") {
     auto s = run_lab("glorot_saturation");
     REQUIRE(s.size() == 2);
-    // Fig. 2: the top hidden layer (module 7) is pushed against 0 within
-    // ten epochs, the layers below stay around 0.5, and the loss stays at
-    // chance on three classes (ln 3 = 1.099).
-    CHECK(s.at("sigmoid", "probe_p98.7", 10) < 0.15);
-    CHECK(s.at("sigmoid", "probe_p98.7", 40) < 0.06);
-    for (const int64_t epoch : {1, 10, 40})
+    // Fig. 2, on the 8x8 digits: the top hidden layer (module 7) is pushed
+    // against 0 within ten epochs, the first two stay around 0.5, and the
+    // loss stays at chance on ten classes (ln 10 = 2.303).
+    CHECK(s.at("sigmoid", "probe_p98.7", 10) < 0.06);
+    CHECK(s.at("sigmoid", "probe_p98.7", 30) < 0.03);
+    for (const int64_t epoch : {1, 10, 30})
         for (const std::string layer : {"1", "3"}) {
             INFO("epoch " << epoch << ", layer " << layer);
             CHECK(s.at("sigmoid", "probe_p50." + layer, epoch) > 0.4);
             CHECK(s.at("sigmoid", "probe_p50." + layer, epoch) < 0.65);
         }
-    CHECK(s["sigmoid"].train_loss->mean > 1.05);
+    CHECK(s["sigmoid"].train_loss->mean > 2.25);
+    CHECK(s["sigmoid"].test_accuracy->mean < 0.15);
     // tanh, symmetric around 0, keeps its top layer centred, and trains.
-    CHECK(std::abs(s.at("tanh", "probe_p50.7", 40)) < 0.1);
-    CHECK(s["tanh"].train_loss->mean < 0.3);
+    CHECK(std::abs(s.at("tanh", "probe_p50.7", 30)) < 0.1);
+    CHECK(s["tanh"].test_accuracy->mean > 0.95);
 }
 
 TEST_CASE("glorot_init: the standard init shrinks tanh outputs with depth, a normalised one not",
@@ -137,12 +138,13 @@ TEST_CASE("glorot_init: the standard init shrinks tanh outputs with depth, a nor
     const std::string standard = "tanh (model.init=default)";
     const std::string normalised = "tanh (model.init=xavier_uniform)";
     // Fig. 6: after the first epoch, the 5th hidden layer's (module 9)
-    // outputs spread far less than the 1st's under the standard init; under
-    // the normalised init they spread no less.
+    // outputs spread far less than the 1st's under the standard init, and
+    // about as much under the normalised one.
     CHECK(s.at(standard, "probe_std.9", 1) < 0.3 * s.at(standard, "probe_std.1", 1));
-    CHECK(s.at(normalised, "probe_std.9", 1) > s.at(normalised, "probe_std.1", 1));
+    CHECK(s.at(normalised, "probe_std.9", 1) > 0.8 * s.at(normalised, "probe_std.1", 1));
     // Table 1: the normalised init trains better.
     CHECK(s[normalised].train_loss->mean < 0.5 * s[standard].train_loss->mean);
+    CHECK(s[normalised].test_accuracy->mean > s[standard].test_accuracy->mean);
 }
 
 TEST_CASE("clevert_elu: ELU's mean activations are nearer zero than ReLU's", "[compare][lab]") {
