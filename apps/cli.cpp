@@ -22,6 +22,7 @@
 
 #include "tinynn/cli.hpp"
 #include "tinynn/cli/config.hpp"
+#include "tinynn/experiment/distributed.hpp"
 #include "tinynn/experiment/experiment.hpp"
 #include "tinynn/experiment/memory.hpp"
 #include "tinynn/experiment/predictor.hpp"
@@ -67,11 +68,18 @@ void install_stop_handlers() {
 
 // Every error is one line on stderr.
 int fail(int status, const std::string& message) {
+    // Under mpirun every rank meets the same bad input and the same
+    // interrupt, which rank 0 reports; another rank speaks only of a run
+    // that failed there.
+    const int rank = distributed::rank();
+    if (rank != 0 && status != kRunFailed)
+        return status;
     std::string line = message;
     for (char& c : line)
         if (c == '\n' || c == '\r')
             c = ' ';
-    std::cerr << "tinynn: " << line << '\n';
+    std::cerr << (rank == 0 ? "tinynn: " : "tinynn (rank " + std::to_string(rank) + "): ") << line
+              << '\n';
     return status;
 }
 
@@ -134,6 +142,25 @@ int run_train(const CommonOptions& options, const std::string& out_dir,
     const fs::path dir = !resume_dir.empty() ? fs::path(resume_dir)
                          : out_dir.empty()   ? fs::path("runs") / e.config.name
                                              : fs::path(out_dir);
+    if (distributed::size() > 1) {
+        if (!resume_dir.empty())
+            return fail(kUsageError,
+                        "--resume under mpirun: expected one process (the other ranks would "
+                        "need the checkpoint's optimiser state too); resume without mpirun");
+        // Rank 0 writes the run; the others train their share of each batch.
+        if (distributed::rank() != 0) {
+            try {
+                const TrainResult result = train(
+                    e, {}, [] { return stop_signal != 0; }, {}, {}, Ranks::data_parallel);
+                // Rank 0 says why; every rank ends with its status.
+                return result.interrupted   ? 128 + static_cast<int>(stop_signal)
+                       : result.diverged_at ? kRunFailed
+                                            : 0;
+            } catch (const std::exception& err) {
+                return fail(kRunFailed, err.what());
+            }
+        }
+    }
     // Taken before training, so a busy or foreign directory is refused
     // before any work.
     std::optional<RunDirectory> run_dir;
@@ -301,7 +328,8 @@ int run_compare_command(const std::vector<std::string>& files,
     std::vector<size_t> all_diverged;  // the experiments none of whose runs ended finite
     fs::path report;
     try {
-        fs::create_directories(dir);
+        if (distributed::rank() == 0)
+            fs::create_directories(dir);
         for (size_t i = 0; i < configs.size(); ++i) {
             const Config& config = configs[i];
             const size_t total = run_specs(config).size();
@@ -311,8 +339,10 @@ int run_compare_command(const std::vector<std::string>& files,
                       << config.compare.activations.size() << " activations x "
                       << config.compare.seeds.size() << " seeds = " << total << " runs of "
                       << config.training.epochs << " epochs on "
-                      << std::min<size_t>(static_cast<size_t>(jobs), total) << " parallel jobs\n"
-                      << std::flush;
+                      << std::min<size_t>(static_cast<size_t>(jobs), total) << " parallel jobs";
+            if (distributed::size() > 1)
+                std::cout << " on each of " << distributed::size() << " MPI ranks";
+            std::cout << '\n' << std::flush;
             const fs::path where = experiment_dir(dir, config, configs.size());
             const CompareOutputs outputs =
                 compare_into(where, config, to_yaml(config),
@@ -333,7 +363,7 @@ int run_compare_command(const std::vector<std::string>& files,
             if (stop_signal != 0)
                 break;
         }
-        if (configs.size() > 1) {
+        if (configs.size() > 1 && distributed::rank() == 0) {
             std::vector<const Config*> done;
             for (size_t i = 0; i < sections.size(); ++i)
                 done.push_back(&configs[i]);
@@ -499,9 +529,8 @@ int run_eval_dispatch(const CommonOptions& options, const std::string& weights,
     return run_eval_input(options.config, input);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The command itself, on every rank.
+int run_command(int argc, char** argv) {
     // A closed pipe on stdout (`tinynn train ... | head -1`) makes the
     // progress lines fail, not the run.
     std::signal(SIGPIPE, SIG_IGN);
@@ -627,6 +656,25 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         return fail(kRunFailed, e.what());
     }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Under mpirun (SPEC §8): every rank runs the same command; rank 0
+    // prints and writes, the others train their share and say nothing
+    // (their errors still go to stderr).
+    try {
+        distributed::init(&argc, &argv);
+    } catch (const Error& e) {
+        return fail(kRunFailed, e.what());
+    }
+    if (distributed::rank() != 0)
+        std::cout.setstate(std::ios_base::badbit);
+    const int status = run_command(argc, argv);
+    // A rank that failed ends the job, so that none waits for it.
+    distributed::finish(status);
+    return status;
 }
 
 }  // namespace tinynn::cli

@@ -194,7 +194,8 @@ TrainResult train_into(RunDirectory& dir, const std::string& resolved_config, Ex
         };
         result =
             train(e, callbacks, stop_requested, {.record = record, .history = History::last_epoch},
-                  {.resume_from = resume ? &resume->checkpoint : nullptr, .save = checkpoint});
+                  {.resume_from = resume ? &resume->checkpoint : nullptr, .save = checkpoint},
+                  Ranks::data_parallel);
         // A resumed run with no epoch left to train keeps the checkpoint it
         // came from, so that it can be resumed again.
         if (resume && !checkpointed)

@@ -11,7 +11,10 @@
 #include <mutex>
 #include <thread>
 
+#include "compare_ranks.hpp"
+#include "schedule.hpp"
 #include "tinynn/autograd.hpp"
+#include "tinynn/experiment/distributed.hpp"
 #include "tinynn/ops.hpp"
 #include "tinynn/tensor.hpp"
 #include "tinynn/threads.hpp"
@@ -214,66 +217,48 @@ void run_compare(const Config& base, const CompareOptions& options) {
 
     const int jobs =
         std::clamp(options.jobs, 1, static_cast<int>(std::max<size_t>(specs.size(), 1)));
-    const size_t window = kWaitingRunsPerJob * static_cast<size_t>(jobs);
-    std::mutex mutex;  // guards everything below, and the callbacks
-    std::condition_variable turn;
-    size_t next_start = 0;                 // the next run to start
-    size_t next_ordered = 0;               // the next run for on_run_in_order
-    std::map<size_t, RunOutcome> waiting;  // ended, not yet taken in order
-    size_t done = 0;
-    std::atomic<bool> failed{false};
-    std::exception_ptr first_error;
-    size_t first_error_index = specs.size();
-    const StopRequested stop = [&] {
-        return failed.load() || (options.stop_requested && options.stop_requested());
+    const RunOne run = [&](size_t index, const CompareOptions& with) {
+        return run_one(base, specs[index], index, with,
+                       [&with] { return with.stop_requested && with.stop_requested(); });
     };
-    auto worker = [&] {
+    // Under mpirun the other ranks train what rank 0 hands them out.
+    const int ranks = distributed::size();
+    if (ranks > 1 && distributed::rank() != 0) {
+        serve_runs(run, options, jobs);
+        return;
+    }
+    RunSchedule schedule(
+        specs.size(), options,
+        kWaitingRunsPerJob * static_cast<size_t>(jobs) * static_cast<size_t>(ranks));
+    CompareOptions local = options;
+    local.stop_requested = [&schedule] { return schedule.stopping(); };
+    const auto worker = [&] {
         for (;;) {
-            size_t i = 0;
-            {
-                std::unique_lock lock(mutex);
-                turn.wait(lock, [&] {
-                    return failed || next_start >= specs.size() ||
-                           next_start < next_ordered + window;
-                });
-                if (next_start >= specs.size() || stop())
-                    return;
-                i = next_start++;
-            }
+            const RunSchedule::Next next = schedule.next(/*wait=*/true);
+            if (next.kind != RunSchedule::Next::Kind::run)
+                return;
             try {
-                RunOutcome outcome = run_one(base, specs[i], i, options, stop);
-                const std::lock_guard lock(mutex);
-                ++done;
-                if (options.on_run_done)
-                    options.on_run_done(outcome, done, specs.size());
-                waiting.emplace(i, std::move(outcome));
-                for (auto next = waiting.find(next_ordered); next != waiting.end();
-                     next = waiting.find(next_ordered)) {
-                    if (options.on_run_in_order)
-                        options.on_run_in_order(next->second);
-                    waiting.erase(next);
-                    ++next_ordered;
-                }
+                schedule.ended(run(next.index, local));
             } catch (...) {
-                const std::lock_guard lock(mutex);
-                // The earliest run's error, so the message does not depend on --jobs.
-                if (i < first_error_index) {
-                    first_error = std::current_exception();
-                    first_error_index = i;
-                }
-                failed = true;
+                schedule.failed(next.index, std::current_exception());
             }
-            turn.notify_all();
         }
     };
     std::vector<std::thread> threads;
+    if (ranks > 1)
+        threads.emplace_back([&] {
+            try {
+                hand_out_runs(schedule, options, jobs);
+            } catch (...) {
+                schedule.failed(specs.size(), std::current_exception());
+            }
+        });
     for (int j = 1; j < jobs; ++j)
         threads.emplace_back(worker);
     worker();
     for (std::thread& t : threads)
         t.join();
-    if (first_error)
-        std::rethrow_exception(first_error);
+    schedule.rethrow_first_error();
 }
 
 }  // namespace tinynn::experiment

@@ -1,7 +1,9 @@
 #include "tinynn/experiment/trainer.hpp"
 
+#include "data_parallel.hpp"
 #include "tinynn/experiment/checkpoint.hpp"
 #include "tinynn/experiment/diagnostics.hpp"
+#include "tinynn/experiment/distributed.hpp"
 #include "tinynn/experiment/early_stopping.hpp"
 
 #include <algorithm>
@@ -174,6 +176,9 @@ TrainResult fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader
                 std::span<Callback* const> callbacks) {
     std::vector<Tensor> params = optimizer.parameters();
     model.train();
+    std::optional<DataParallel> parallel;
+    if (options.data_parallel && distributed::size() > 1)
+        parallel.emplace(model);
     for (Callback* c : callbacks)
         c->on_train_begin(model);
     TrainResult result;
@@ -192,23 +197,48 @@ TrainResult fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader
             for (Callback* c : callbacks)
                 c->on_batch_begin(state);
             optimizer.zero_grad();
-            Tensor loss = loss_of(model(batch.features), batch.targets);
             const int64_t n = batch.features.shape()[0];
-            loss_sum += static_cast<double>(loss.item()) * static_cast<double>(n);
+            const auto stop_requested = [&] {
+                return options.stop_requested && options.stop_requested();
+            };
+            bool stop = false;
+            double batch_loss = 0;
+            if (parallel) {
+                const auto [first, last] = parallel->share(n);
+                double part = 0;  // this rank's rows' share of the batch's mean loss
+                if (last > first) {
+                    const Tensor local = loss_of(model(rows_of(batch.features, first, last)),
+                                                 rows_of(batch.targets, first, last));
+                    const Tensor weighted =
+                        local * (static_cast<float>(last - first) / static_cast<float>(n));
+                    part = weighted.item();
+                    weighted.backward();
+                }
+                // Every rank learns of a stop in the same batch.
+                const auto [sum, stops] = parallel->sum(part, stop_requested());
+                batch_loss = sum;
+                stop = stops > 0;
+            } else {
+                Tensor loss = loss_of(model(batch.features), batch.targets);
+                batch_loss = loss.item();
+                loss.backward();
+            }
+            loss_sum += batch_loss * static_cast<double>(n);
             state.epoch_samples += n;
-            loss.backward();
             for (Callback* c : callbacks)
                 c->on_after_backward(model, state);
             optimizer.step();
             for (Callback* c : callbacks)
                 c->on_batch_end(state);
-            if (state.stop || (options.stop_requested && options.stop_requested())) {
+            if (state.stop || stop || (!parallel && stop_requested())) {
                 result.interrupted = true;
                 break;
             }
         }
         if (result.interrupted)
             break;
+        if (parallel)
+            parallel->average_buffers();
         EpochMetrics metrics;
         metrics.epoch = epoch;
         metrics.lr = lr;
@@ -309,7 +339,7 @@ std::unique_ptr<optim::LRScheduler> make_scheduler(const SchedulerConfig& c,
 
 TrainResult train(Experiment& e, std::span<Callback* const> callbacks,
                   const StopRequested& stop_requested, const Recording& recording,
-                  const Checkpointing& checkpointing) {
+                  const Checkpointing& checkpointing, Ranks ranks) {
     const TrainingConfig& t = e.config.training;
     const std::unique_ptr<optim::Optimizer> optimizer =
         make_optimizer(e.config.optimizer, e.model->parameters());
@@ -350,7 +380,8 @@ TrainResult train(Experiment& e, std::span<Callback* const> callbacks,
     FitOptions options{.epochs = t.epochs,
                        .stop_requested = stop_requested,
                        .recording = recording,
-                       .scheduler = scheduler.get()};
+                       .scheduler = scheduler.get(),
+                       .data_parallel = ranks == Ranks::data_parallel};
     if (const Checkpoint* c = checkpointing.resume_from) {
         restore(*c, *e.model, *optimizer, scheduler.get(), loader, stopping);
         options.first_epoch = c->epoch + 1;

@@ -10,6 +10,7 @@
 #include "pictures.hpp"
 #include "report.hpp"
 #include "summary.hpp"
+#include "tinynn/experiment/distributed.hpp"
 #include "tinynn/experiment/run_files.hpp"
 
 namespace tinynn::experiment {
@@ -140,6 +141,11 @@ class DiagnosticColumns {
 
 CompareOutputs compare_into(const std::filesystem::path& dir, const Config& config,
                             const std::string& resolved_config, const CompareOptions& options) {
+    // Under mpirun the other ranks train runs for rank 0, which writes.
+    if (distributed::rank() != 0) {
+        run_compare(config, options);
+        return {};
+    }
     std::filesystem::create_directories(dir);
     const std::vector<RunSpec> specs = run_specs(config);
     // The rows of the runs taken in order so far, and of the others.

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tinynn/experiment/distributed.hpp"
+
 namespace tinynn::test {
 
 namespace fs = std::filesystem;
@@ -58,12 +60,14 @@ TempDir::~TempDir() {
     fs::remove_all(path_, ignored);
 }
 
-CliResult run_tinynn(const std::vector<std::string>& args, const fs::path& cwd, User user) {
+namespace {
+
+// `launcher` then the program with `args`, in `cwd`.
+CliResult run_program(const std::string& launcher, const std::vector<std::string>& args,
+                      const fs::path& cwd) {
     TempDir capture;
     const fs::path out = capture.path() / "stdout", err = capture.path() / "stderr";
-    std::string command = "cd " + quoted(cwd.string()) + " && ";
-    if (user == User::unprivileged && geteuid() == 0)
-        command += "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+    std::string command = "cd " + quoted(cwd.string()) + " && " + launcher;
     command += quoted(TINYNN_CLI_PATH);
     for (const auto& a : args) {
         command += ' ';
@@ -76,6 +80,29 @@ CliResult run_tinynn(const std::vector<std::string>& args, const fs::path& cwd, 
     result.out = read_file(out);
     result.err = read_file(err);
     return result;
+}
+
+}  // namespace
+
+CliResult run_tinynn(const std::vector<std::string>& args, const fs::path& cwd, User user) {
+    return run_program(user == User::unprivileged && geteuid() == 0
+                           ? "setpriv --reuid=65534 --regid=65534 --clear-groups "
+                           : "",
+                       args, cwd);
+}
+
+CliResult run_tinynn_on_ranks(int ranks, const std::vector<std::string>& args,
+                              const fs::path& cwd) {
+    return run_program(
+        "mpirun --allow-run-as-root --oversubscribe -n " + std::to_string(ranks) + " ", args, cwd);
+}
+
+std::string mpi_unavailable() {
+    if (!distributed::built_with_mpi())
+        return "tinynn was built without MPI (TINYNN_MPI off; apt-get install libopenmpi-dev)";
+    if (std::system("command -v mpirun > /dev/null 2>&1") != 0)
+        return "no mpirun on the PATH (apt-get install openmpi-bin)";
+    return "";
 }
 
 std::string unprivileged_unavailable() {

@@ -25,6 +25,15 @@ enum class User { caller, unprivileged };
 CliResult run_tinynn(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                      User user = User::caller);
 
+// As run_tinynn, started by `mpirun -n ranks` (as root too, with more
+// ranks than cores allowed).
+CliResult run_tinynn_on_ranks(int ranks, const std::vector<std::string>& args,
+                              const std::filesystem::path& cwd);
+
+// Why run_tinynn_on_ranks cannot run here (no mpirun on the PATH, or a
+// tinynn built without MPI), or empty when it can.
+std::string mpi_unavailable();
+
 // Why run_tinynn cannot run the program as User::unprivileged here (as root,
 // no working setpriv, or a program nobody may run), or empty when it can.
 std::string unprivileged_unavailable();

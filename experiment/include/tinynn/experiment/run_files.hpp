@@ -69,6 +69,10 @@ void check_resume(const ResumePoint& point, const std::string& resolved_config,
 // With `resume`, training continues from its checkpoint (after
 // check_resume()), and metrics.csv starts with its rows: the
 // files are then those of one uninterrupted run.
+//
+// Under mpirun, training is data-parallel (Ranks::data_parallel): rank 0
+// calls this, and every other rank calls train() with
+// Ranks::data_parallel alongside it, writing nothing.
 TrainResult train_into(RunDirectory& dir, const std::string& resolved_config,
                        Experiment& experiment, std::span<Callback* const> callbacks = {},
                        const StopRequested& stop_requested = {},

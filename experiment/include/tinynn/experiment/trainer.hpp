@@ -49,6 +49,18 @@ struct FitOptions {
     Recording recording{};
     // Stepped once after each recorded epoch, as torch's schedulers are.
     optim::LRScheduler* scheduler = nullptr;
+    // Data-parallel over the MPI ranks (distributed.hpp) when there are
+    // several, every rank calling fit() alike: rank 0's parameters and
+    // buffers go to every rank first; each batch's rows are split across
+    // the ranks in rank order, each rank's loss weighted by its share of
+    // them; the gradients are summed over the ranks (in rank order, so the
+    // same bits on every rank) before every rank takes the same optimiser
+    // step; the recorded train loss is the whole batch's. Buffers
+    // (BatchNorm's running statistics) are averaged over the ranks at each
+    // epoch's end, so every rank evaluates, saves and stops on the same
+    // model. A stop request on any rank stops every rank after that batch.
+    // The diagnostics see this rank's rows (and the summed gradients).
+    bool data_parallel = false;
 };
 
 // The loss of a batch's output against its targets.
@@ -81,11 +93,15 @@ struct Checkpointing {
     std::function<void(Checkpoint&&)> save{};
 };
 
+// How train() uses the MPI ranks: each trains on its own (compare's runs),
+// or all train one model together (FitOptions::data_parallel).
+enum class Ranks { each_alone, data_parallel };
+
 // Trains the experiment's model with the optimiser and schedule its config names, plus a
 // Diagnostics callback when config.training.diagnostics is on.
 TrainResult train(Experiment& experiment, std::span<Callback* const> callbacks = {},
                   const StopRequested& stop_requested = {}, const Recording& recording = {},
-                  const Checkpointing& checkpointing = {});
+                  const Checkpointing& checkpointing = {}, Ranks ranks = Ranks::each_alone);
 
 // Loss (and accuracy) of the model on one encoded set, without a graph.
 Evaluation evaluate(const Experiment& experiment, const data::Dataset& encoded,
