@@ -4,8 +4,11 @@
 // reproducible bit for bit with the same rank count. Skipped where there is
 // no mpirun or tinynn was built without MPI.
 
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -204,4 +207,29 @@ TEST_CASE("mpirun tinynn train refuses --resume, once", "[cli][mpi]") {
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Contains("--resume under mpirun"));
     CHECK(r.err.find("--resume under mpirun") == r.err.rfind("--resume under mpirun"));
+}
+
+TEST_CASE("Ctrl-C to mpirun stops every rank, and rank 0 writes the report on what it has",
+          "[cli][mpi][interrupt]") {
+    if (!mpirun_here())
+        return;
+    TempDir dir;
+    // mpirun turns the SIGINT into a SIGTERM for each rank, and a SIGKILL
+    // later (by default a second; 30 s in mpirun_command, for a busy machine).
+    const std::string command = "cd '" + dir.path().string() +
+                                "' && timeout --preserve-status -s INT 4 " + mpirun_command(2) +
+                                "'" + TINYNN_CLI_PATH + "' compare '" +
+                                repo_path("configs/compare/shallow.yaml").string() +
+                                "' --out run --jobs 1 --set training.epochs=10000000 > out 2> err";
+    const int raw = std::system(command.c_str());
+    REQUIRE(WIFEXITED(raw));
+    CHECK(WEXITSTATUS(raw) != 0);
+    const std::string err = read_file(dir.path() / "err");
+    CHECK_THAT(err, Contains("interrupted by SIGTERM"));
+    CHECK(err.find("interrupted") == err.rfind("interrupted"));  // rank 0 alone says it
+    // The run on each rank kept its complete epochs.
+    const std::string csv = read_file(dir.path() / "run/compare.csv");
+    CHECK(csv.find("\nsigmoid,1,1,") != std::string::npos);
+    CHECK(csv.find("\nsigmoid,2,1,") != std::string::npos);
+    CHECK(fs::file_size(dir.path() / "run/report.html") > 0);
 }

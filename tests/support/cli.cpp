@@ -91,10 +91,24 @@ CliResult run_tinynn(const std::vector<std::string>& args, const fs::path& cwd, 
                        args, cwd);
 }
 
+std::string mpirun_command(int ranks) {
+    std::string command;
+#ifdef TINYNN_LSAN_MPI_SUPPRESSIONS
+    // The sanitizer build: the leak check skips what Open MPI keeps, and
+    // unwinds through its libraries (built without frame pointers) the slow
+    // way, so that it can tell whose allocations those are.
+    command +=
+        "env ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0\" "
+        "LSAN_OPTIONS=print_suppressions=0:suppressions=" TINYNN_LSAN_MPI_SUPPRESSIONS " ";
+#endif
+    return command +
+           "mpirun --allow-run-as-root --oversubscribe --mca odls_base_sigkill_timeout 30 -n " +
+           std::to_string(ranks) + " ";
+}
+
 CliResult run_tinynn_on_ranks(int ranks, const std::vector<std::string>& args,
                               const fs::path& cwd) {
-    return run_program(
-        "mpirun --allow-run-as-root --oversubscribe -n " + std::to_string(ranks) + " ", args, cwd);
+    return run_program(mpirun_command(ranks), args, cwd);
 }
 
 std::string mpi_unavailable() {

@@ -25,8 +25,12 @@ enum class User { caller, unprivileged };
 CliResult run_tinynn(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                      User user = User::caller);
 
-// As run_tinynn, started by `mpirun -n ranks` (as root too, with more
-// ranks than cores allowed).
+// The shell words that start a program on `ranks` MPI ranks: mpirun as
+// root too, with more ranks than cores allowed, and 30 s between the
+// SIGTERM and the SIGKILL it sends each rank on a Ctrl-C.
+std::string mpirun_command(int ranks);
+
+// As run_tinynn, started by mpirun_command(ranks).
 CliResult run_tinynn_on_ranks(int ranks, const std::vector<std::string>& args,
                               const std::filesystem::path& cwd);
 
