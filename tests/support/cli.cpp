@@ -91,7 +91,7 @@ CliResult run_tinynn(const std::vector<std::string>& args, const fs::path& cwd, 
                        args, cwd);
 }
 
-std::string mpirun_command(int ranks) {
+std::string mpirun_command(int ranks, const std::string& options) {
     std::string command;
 #ifdef TINYNN_LSAN_MPI_SUPPRESSIONS
     // The sanitizer build: the leak check skips what Open MPI keeps, and
@@ -101,8 +101,7 @@ std::string mpirun_command(int ranks) {
         "env ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0\" "
         "LSAN_OPTIONS=print_suppressions=0:suppressions=" TINYNN_LSAN_MPI_SUPPRESSIONS " ";
 #endif
-    return command +
-           "mpirun --allow-run-as-root --oversubscribe --mca odls_base_sigkill_timeout 30 -n " +
+    return command + "mpirun --allow-run-as-root --oversubscribe " + options + " -n " +
            std::to_string(ranks) + " ";
 }
 
