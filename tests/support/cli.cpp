@@ -101,8 +101,9 @@ std::string mpirun_command(int ranks, const std::string& options) {
         "env ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0\" "
         "LSAN_OPTIONS=print_suppressions=0:suppressions=" TINYNN_LSAN_MPI_SUPPRESSIONS " ";
 #endif
-    return command + "mpirun --allow-run-as-root --oversubscribe " + options + " -n " +
-           std::to_string(ranks) + " ";
+    // A rank waiting for another yields its core rather than spinning on it.
+    return command + "mpirun --allow-run-as-root --oversubscribe --mca mpi_yield_when_idle 1 " +
+           options + " -n " + std::to_string(ranks) + " ";
 }
 
 CliResult run_tinynn_on_ranks(int ranks, const std::vector<std::string>& args,

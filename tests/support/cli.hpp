@@ -26,7 +26,8 @@ CliResult run_tinynn(const std::vector<std::string>& args, const std::filesystem
                      User user = User::caller);
 
 // The shell words that start a program on `ranks` MPI ranks: mpirun as
-// root too, with more ranks than cores allowed, and `options` of its own.
+// root too, with more ranks than cores allowed, waiting ranks yielding their
+// core, and `options` of its own.
 std::string mpirun_command(int ranks, const std::string& options = "");
 
 // As run_tinynn, started by mpirun_command(ranks).
