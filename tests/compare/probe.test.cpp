@@ -11,6 +11,7 @@
 #include <tinynn/tinynn.hpp>
 
 #include "support/approx.hpp"
+#include "support/cli.hpp"
 #include "support/oracle.hpp"
 #include "tinynn/experiment/diagnostics.hpp"
 
@@ -178,4 +179,36 @@ TEST_CASE("A probe without a loss function is refused", "[compare][diagnostics][
     CHECK_THROWS_WITH(Diagnostics(Diagnostics::Probe{.features = Tensor({1.f}).reshape({1, 1}),
                                                      .targets = Tensor({1.f})}),
                       Catch::Contains("expected Probe::loss"));
+}
+
+TEST_CASE("Diagnostics with their probe leave training bit for bit as it was",
+          "[compare][diagnostics][probe][cli]") {
+    // BatchNorm (running statistics) and Dropout (random numbers) are what
+    // the probe's eval-mode pass must leave alone.
+    test::TempDir dir;
+    const std::vector<std::string> common = {"train",
+                                             test::repo_path("configs/spiral.yaml").string(),
+                                             "--quiet",
+                                             "--set",
+                                             "model.batchnorm=true",
+                                             "--set",
+                                             "model.dropout=0.1",
+                                             "--set",
+                                             "training.epochs=40"};
+    auto plain = common, watched = common;
+    plain.insert(plain.end(), {"--out", "plain"});
+    watched.insert(watched.end(), {"--out", "watched", "--set", "training.diagnostics=true"});
+    REQUIRE(test::run_tinynn(plain, dir.path()).status == 0);
+    REQUIRE(test::run_tinynn(watched, dir.path()).status == 0);
+    CHECK(test::read_file(dir.path() / "plain" / "model.safetensors") ==
+          test::read_file(dir.path() / "watched" / "model.safetensors"));
+    const auto plain_rows = test::lines_of(test::read_file(dir.path() / "plain" / "metrics.csv"));
+    const auto watched_rows =
+        test::lines_of(test::read_file(dir.path() / "watched" / "metrics.csv"));
+    REQUIRE(plain_rows.size() == watched_rows.size());
+    for (size_t i = 1; i < plain_rows.size(); ++i) {
+        INFO("epoch " << i);
+        // The watched rows go on with the diagnostic columns.
+        CHECK(watched_rows[i].rfind(plain_rows[i] + ",", 0) == 0);
+    }
 }
