@@ -56,9 +56,14 @@ std::pair<double, int> DataParallel::sum(double loss, bool stop) {
     at = 0;
     for (Tensor& p : parameters_) {
         const auto n = static_cast<size_t>(p.numel());
-        Matrix grad(p.matrix().rows(), p.matrix().cols());
-        std::copy(flat_.begin() + at, flat_.begin() + at + n, grad.data());
-        p.set_grad(Tensor::from_matrix(std::move(grad), p.shape()));
+        // Into the gradient backward left, when there is one: no allocation
+        // per step. A parameter this rank's rows did not reach gets its own.
+        Tensor grad = p.grad();
+        if (!grad.defined()) {
+            grad = Tensor::from_matrix(Matrix(p.matrix().rows(), p.matrix().cols()), p.shape());
+            p.set_grad(grad);
+        }
+        std::copy(flat_.begin() + at, flat_.begin() + at + n, grad.matrix().data());
         at += n;
     }
     return {flat_[at], static_cast<int>(flat_[at + 1])};
