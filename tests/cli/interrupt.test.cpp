@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include <sys/wait.h>
@@ -66,13 +67,20 @@ TEST_CASE("kill -9 during a run leaves the previous run's files whole", "[cli][i
 
 TEST_CASE("A signal stops compare with a report on what it has", "[cli][interrupt][compare]") {
     TempDir dir;
-    // Three seconds, so that each of the first two runs has completed an
-    // epoch even on a machine busy with other tests.
-    const std::string command = "cd '" + dir.path().string() +
-                                "' && timeout --preserve-status -s INT 3 '" + TINYNN_CLI_PATH +
-                                "' compare '" + repo_path("configs/compare/shallow.yaml").string() +
-                                "' --out run --jobs 2 --set training.epochs=10000000 > out 2> err";
-    const int raw = std::system(command.c_str());
+    // The SIGINT goes once the set-up is done (the first line is printed
+    // then; a fixed timer could fire before the handlers were in place on a
+    // busy machine), three seconds later, so that each of the first two runs
+    // has completed an epoch.
+    std::ofstream(dir.path() / "interrupt.sh")
+        << "'" << TINYNN_CLI_PATH << "' compare '"
+        << repo_path("configs/compare/shallow.yaml").string()
+        << "' --out run --jobs 2 --set training.epochs=10000000 > out 2> err &\n"
+           "pid=$!\n"
+           "for i in $(seq 1200); do grep -q comparing out && break; sleep 0.1; done\n"
+           "sleep 3\n"
+           "kill -INT $pid\n"
+           "wait $pid\n";
+    const int raw = std::system(("cd '" + dir.path().string() + "' && bash interrupt.sh").c_str());
     REQUIRE(WIFEXITED(raw));
     CHECK(WEXITSTATUS(raw) == 130);
     const std::string err = read_file(dir.path() / "err");
