@@ -84,7 +84,7 @@ record() {  # record VARIANT COMMAND...: appends the command's JSON, tagged
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average before: $load_before" >&2
 for t in 1 2; do
-    for w in w1 w2 w3 w4 gemm; do
+    for w in w1 w2 w3 w4 gemm sum1e3 sum1e5 sum1e7; do
         echo "threads $t: $w" >&2
         # Repeats interleaved, one process each, so both sides see the same
         # share of whatever else the machine is doing.
@@ -164,11 +164,13 @@ def values(framework, workload, threads, variant=None, key="values"):
 
 names = {"w1": "W1 toy XOR 2-8-1 (steps/s)", "w2": "W2 spiral 2-64-64-3 (samples/s)",
          "w3": "W3 784-256-256-10 (samples/s)", "w4": "W4 1024x3 MLP (GFLOP/s)",
-         "gemm": "2048^2 sgemm peak, tinynn's product (GFLOP/s)"}
+         "gemm": "2048^2 sgemm peak, tinynn's product (GFLOP/s)",
+         "sum1e3": "mean of 1e3 floats (Gvalues/s)", "sum1e5": "mean of 1e5 floats (Gvalues/s)",
+         "sum1e7": "mean of 1e7 floats (Gvalues/s)"}
 table = []
 for t in (1, 2):
     peak = median(values("tinynn", "gemm", t))
-    for w in ("w1", "w2", "w3", "w4", "gemm"):
+    for w in ("w1", "w2", "w3", "w4", "gemm", "sum1e3", "sum1e5", "sum1e7"):
         ours = median(values("tinynn", w, t))
         theirs, chosen = None, None
         for v in (["torch1"] if t == 1 else ["torch2", "torch2-passive", "torch1-blas2"]):
@@ -205,7 +207,7 @@ with open(out_path, "w") as f:
 def fmt(x):
     if x is None:
         return "-"
-    return "{:,.0f}".format(x) if x >= 1000 else "{:.1f}".format(x)
+    return "{:,.0f}".format(x) if x >= 1000 else "{:.1f}".format(x) if x >= 10 else "{:.2f}".format(x)
 
 
 print("| workload | threads | tinynn median | PyTorch median | ratio | notes |")

@@ -3,7 +3,7 @@
 // figures include everything a user pays for: graph building, autograd,
 // optimiser steps and batch gathering.
 //
-//   tinynn_bench <w1|w2|w3|w4|gemm> [--threads N] [--repeats R] [--quick]
+//   tinynn_bench <w1|w2|w3|w4|gemm|sum1e3|sum1e5|sum1e7> [--threads N] [--repeats R] [--quick]
 //
 // prints one JSON object: the workload, the unit, one rate per repeat, and
 // the last loss (so a run that silently stopped learning shows).
@@ -226,6 +226,26 @@ Result run_gemm(const Options& o) {
     return r;
 }
 
+// mean() of n float32 values, 0.1 each, and item(): the large-sum path every
+// reduction takes (issue 15). The rate is in values per second; last_loss is
+// the mean itself, which should print as 0.1.
+Result run_sum(const Options& o, int64_t n) {
+    const tinynn::Tensor x = tinynn::full({n}, 0.1f);  // [n]
+    const int64_t calls = std::max<int64_t>(3, (o.quick ? 20'000'000 : 200'000'000) / n);
+    float mean = x.mean().item();  // untimed: first touch of the code and data
+    Result r;
+    r.unit = "Gvalues/s";
+    for (int rep = 0; rep < o.repeats; ++rep) {
+        const auto start = Clock::now();
+        for (int64_t i = 0; i < calls; ++i)
+            mean = x.mean().item();
+        r.rates.push_back(static_cast<double>(n) * static_cast<double>(calls) /
+                          seconds_since(start) / 1e9);
+    }
+    r.last_loss = mean;
+    return r;
+}
+
 // Whose matrix product the library was built with (TINYNN_BLAS).
 #ifdef EIGEN_USE_BLAS
 constexpr const char* kProduct = "openblas";
@@ -254,7 +274,8 @@ void print_json(const Options& o, const Result& r) {
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: tinynn_bench <w1|w2|w3|w4|gemm> [--threads N] [--repeats R] [--quick]\n");
+                 "usage: tinynn_bench <w1|w2|w3|w4|gemm|sum1e3|sum1e5|sum1e7> [--threads N] "
+                 "[--repeats R] [--quick]\n");
     return 2;
 }
 
@@ -281,7 +302,14 @@ int main(int argc, char** argv) {
     try {
         tinynn::set_num_threads(o.threads);
         const std::vector<std::pair<std::string, std::function<Result(const Options&)>>> runs = {
-            {"w1", run_w1}, {"w2", run_w2}, {"w3", run_w3}, {"w4", run_w4}, {"gemm", run_gemm}};
+            {"w1", run_w1},
+            {"w2", run_w2},
+            {"w3", run_w3},
+            {"w4", run_w4},
+            {"gemm", run_gemm},
+            {"sum1e3", [](const Options& opt) { return run_sum(opt, 1'000); }},
+            {"sum1e5", [](const Options& opt) { return run_sum(opt, 100'000); }},
+            {"sum1e7", [](const Options& opt) { return run_sum(opt, 10'000'000); }}};
         const auto it = std::find_if(runs.begin(), runs.end(),
                                      [&](const auto& entry) { return entry.first == o.workload; });
         if (it == runs.end())

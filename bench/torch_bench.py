@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch's side of bench/run.sh: the same four workloads as tinynn_bench.
 
-    torch_bench.py <w1|w2|w3|w4> [--threads N] [--repeats R] [--quick]
+    torch_bench.py <w1|w2|w3|w4|sum1e3|sum1e5|sum1e7> [--threads N] [--repeats R] [--quick]
 
 prints one JSON object in tinynn_bench's format. Written the way a PyTorch
 user gets the most out of eager mode: batches gathered with a tensor index
@@ -132,15 +132,32 @@ def run_w4(args):
     return {"unit": "GFLOP/s", "values": rates, "gflops": rates, "last_loss": last}
 
 
+def run_sum(args, n):
+    """mean() of n float32 values, 0.1 each, and item(), as tinynn_bench's sum workloads."""
+    x = torch.full((n,), 0.1)
+    calls = max(3, (20_000_000 if args.quick else 200_000_000) // n)
+    mean = x.mean().item()
+    rates = []
+    for rep in range(args.repeats):
+        start = time.perf_counter()
+        for _ in range(calls):
+            mean = x.mean().item()
+        rates.append(n * calls / (time.perf_counter() - start) / 1e9)
+    return {"unit": "Gvalues/s", "values": rates, "gflops": [], "last_loss": mean}
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("workload", choices=["w1", "w2", "w3", "w4"])
+    p.add_argument("workload", choices=["w1", "w2", "w3", "w4", "sum1e3", "sum1e5", "sum1e7"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--quick", action="store_true")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    result = {"w1": run_w1, "w2": run_w2, "w3": run_w3, "w4": run_w4}[args.workload](args)
+    runs = {"w1": run_w1, "w2": run_w2, "w3": run_w3, "w4": run_w4,
+            "sum1e3": lambda a: run_sum(a, 1_000), "sum1e5": lambda a: run_sum(a, 100_000),
+            "sum1e7": lambda a: run_sum(a, 10_000_000)}
+    result = runs[args.workload](args)
     out = {"framework": "pytorch", "workload": args.workload, "threads": args.threads,
            "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
            "quick": args.quick}
