@@ -45,7 +45,7 @@ class Sink {
             recycle(g);
         } else if (leaf.requires_grad) {
             if (!leaf.grad) {
-                leaf.grad = std::make_shared<TensorImpl>();
+                leaf.grad = new_impl();
                 leaf.grad->shape = leaf.shape;
             }
             add_into(leaf.grad->data, g);
@@ -200,7 +200,7 @@ Matrix seed_for(const Tensor& output, const Tensor& gradient, const char* caller
 
 }  // namespace
 
-Node::Node(const char* op_name, std::vector<Edge> edges, BackwardFn fn)
+Node::Node(const char* op_name, Edges edges, BackwardFn fn)
     : op(op_name), inputs(std::move(edges)), backward(std::move(fn)) {}
 
 // PyTorch's message, so that advice found for it applies.
@@ -222,9 +222,9 @@ void Node::throw_modified(const TensorImpl& value, const std::string& which,
 namespace {
 // Drops `inputs`; nodes that would die with them are dismantled one by one
 // here instead of inside each other's destructors.
-void free_inputs(std::vector<Edge>& inputs) {
+void free_inputs(Edges& inputs) {
     std::vector<std::shared_ptr<Node>> doomed;
-    auto collect = [&doomed](std::vector<Edge>& edges) {
+    auto collect = [&doomed](Edges& edges) {
         // Edge by edge: a value an op uses twice (x * x) is held by both
         // edges, and only dropping the last one may be what destroys it.
         for (Edge& edge : edges) {
@@ -255,7 +255,7 @@ void Node::release() {
 
 Tensor make_result(Matrix data, Shape shape, const char* op,
                    std::initializer_list<const Tensor*> inputs, BackwardFn backward) {
-    auto out = std::make_shared<TensorImpl>();
+    auto out = new_impl();
     out->data = std::move(data);
     out->shape = std::move(shape);
     if (!grad_enabled)
@@ -266,13 +266,18 @@ Tensor make_result(Matrix data, Shape shape, const char* op,
     if (!any_needs_grad)
         return Tensor(std::move(out));
 
-    std::vector<Edge> edges;
+    Edges edges;
     edges.reserve(inputs.size());
     for (const Tensor* input : inputs)
         edges.push_back({input->impl(), input->impl()->version});
-    out->grad_fn = std::make_shared<Node>(op, std::move(edges), std::move(backward));
+    out->grad_fn = std::allocate_shared<Node>(BlockAllocator<Node>(), op, std::move(edges),
+                                              std::move(backward));
     out->grad_fn->output = out.get();
     return Tensor(std::move(out));
+}
+
+std::shared_ptr<TensorImpl> new_impl() {
+    return std::allocate_shared<TensorImpl>(BlockAllocator<TensorImpl>());
 }
 
 const TensorImpl& impl_of(const Tensor& t) {

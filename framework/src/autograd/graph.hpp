@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "memory/small_blocks.hpp"
 #include "memory/storage_pool.hpp"
 #include "tinynn/tensor.hpp"
 
@@ -51,9 +52,12 @@ struct Edge {
     uint32_t version;
 };
 
+// A node's inputs, in take_block memory as the node itself (small_blocks.hpp).
+using Edges = std::vector<Edge, BlockAllocator<Edge>>;
+
 struct Node {
     const char* op;                      // for error messages
-    std::vector<Edge> inputs;            // the graph's edges
+    Edges inputs;                        // the graph's edges
     const TensorImpl* output = nullptr;  // owns this node, so outlives every use of it
     BackwardFn backward;
     bool released = false;  // what it saved was freed by a backward
@@ -66,7 +70,7 @@ struct Node {
     int waiting_for = 0;
     Matrix pending;
 
-    Node(const char* op, std::vector<Edge> inputs, BackwardFn backward);
+    Node(const char* op, Edges inputs, BackwardFn backward);
     ~Node();  // frees long chains iteratively: recursion could overflow the stack
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
@@ -104,5 +108,8 @@ Tensor make_result(Matrix data, Shape shape, const char* op,
                    std::initializer_list<const Tensor*> inputs, BackwardFn backward);
 
 const TensorImpl& impl_of(const Tensor& t);  // throws for an undefined tensor
+
+// A new, empty value, in take_block memory (small_blocks.hpp).
+std::shared_ptr<TensorImpl> new_impl();
 
 }  // namespace tinynn::detail

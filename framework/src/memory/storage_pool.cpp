@@ -2,6 +2,7 @@
 
 #include "tinynn/memory.hpp"
 
+#include <cstdint>
 #include <limits>
 #include <mutex>
 #include <vector>
@@ -63,6 +64,89 @@ class StoragePool {
     size_t bytes_ = 0;
 };
 
+// Small storage stays with the thread that freed it, for the next
+// take_matrix of the same size there. A toy model's training step frees and
+// takes the same dozen or so small matrices every step (W1: 13 a step), and
+// from glibc each pair cost ~110 instructions (bench/README.md, the per-step
+// profile). Sizes hash to buckets of a few slots each, so a take or a put
+// looks at a handful of slots (a ring of 32 searched in turn cost more than
+// malloc). No lock: each thread has its own.
+class SmallCache {
+  public:
+    static constexpr Eigen::Index kMaxFloats = 4096;  // 16 KiB; larger goes to malloc or the pool
+    static constexpr size_t kBuckets = 64;
+    static constexpr size_t kDepth = 8;
+    static constexpr Eigen::Index kMaxKeptFloats = 256 * 1024;  // 1 MiB a thread
+
+    Matrix take(Eigen::Index rows, Eigen::Index cols) {
+        const Eigen::Index size = rows * cols;
+        Bucket& bucket = buckets_[bucket_of(size)];
+        for (size_t k = 0; k < kDepth; ++k) {
+            if (bucket.sizes[k] != size)
+                continue;
+            Matrix m;
+            m.swap(bucket.slots[k]);
+            bucket.sizes[k] = 0;
+            kept_ -= size;
+            m.resize(rows, cols);  // same size: keeps the storage
+            return m;
+        }
+        return Matrix();
+    }
+
+    // Keeps m's storage when its bucket has a free slot and the thread keeps
+    // under kMaxKeptFloats; frees it otherwise.
+    void put(Matrix& m) noexcept {
+        const Eigen::Index size = m.size();
+        Bucket& bucket = buckets_[bucket_of(size)];
+        for (size_t k = 0; k < kDepth && kept_ + size <= kMaxKeptFloats; ++k) {
+            if (bucket.sizes[k] != 0)
+                continue;
+            bucket.sizes[k] = size;
+            bucket.slots[k].swap(m);
+            kept_ += size;
+            return;
+        }
+        m.resize(0, 0);
+    }
+
+    void clear() noexcept {
+        for (Bucket& bucket : buckets_)
+            for (size_t k = 0; k < kDepth; ++k) {
+                bucket.slots[k].resize(0, 0);
+                bucket.sizes[k] = 0;
+            }
+        kept_ = 0;
+    }
+
+    ~SmallCache() { destroyed = true; }
+
+    // Set once the thread's cache is gone (storage freed later at thread
+    // exit goes to malloc). Trivially destructible, so it outlives the cache.
+    static thread_local bool destroyed;
+
+  private:
+    struct Bucket {
+        Eigen::Index sizes[kDepth] = {};  // 0: the slot is empty
+        Matrix slots[kDepth];
+    };
+
+    // Fibonacci hashing: sizes that are multiples of 64 (common) spread out.
+    static size_t bucket_of(Eigen::Index size) {
+        return static_cast<size_t>((static_cast<uint64_t>(size) * 0x9E3779B97F4A7C15ull) >> 58);
+    }
+
+    Bucket buckets_[kBuckets];
+    Eigen::Index kept_ = 0;  // floats in the slots
+};
+
+thread_local bool SmallCache::destroyed = false;
+thread_local SmallCache small_cache;
+
+bool is_small(Eigen::Index size) {
+    return size > 0 && size <= SmallCache::kMaxFloats && !SmallCache::destroyed;
+}
+
 // Tensors can die after the pool (a static Tensor outlives it at exit); the
 // flag, trivially destructible, outlives both.
 bool pool_destroyed = false;
@@ -92,7 +176,9 @@ PoisonTakenStorage::~PoisonTakenStorage() {
 
 Matrix take_matrix(Eigen::Index rows, Eigen::Index cols) {
     Matrix m;
-    if (GuardedPool* p = rows * cols >= kPooledMinFloats ? the_pool() : nullptr) {
+    if (is_small(rows * cols))
+        m = small_cache.take(rows, cols);
+    else if (GuardedPool* p = rows * cols >= kPooledMinFloats ? the_pool() : nullptr) {
         const std::lock_guard lock(p->mutex);
         m = p->pool.take(rows, cols);
     }
@@ -104,7 +190,9 @@ Matrix take_matrix(Eigen::Index rows, Eigen::Index cols) {
 }
 
 void recycle(Matrix& m) noexcept {
-    if (GuardedPool* p = m.size() >= kPooledMinFloats ? the_pool() : nullptr) {
+    if (is_small(m.size()))
+        small_cache.put(m);
+    else if (GuardedPool* p = m.size() >= kPooledMinFloats ? the_pool() : nullptr) {
         const std::lock_guard lock(p->mutex);
         p->pool.put(m);
     } else {
@@ -129,6 +217,8 @@ std::size_t cached_bytes() {
 }
 
 void release_cached_memory() {
+    if (!detail::SmallCache::destroyed)
+        detail::small_cache.clear();
     if (detail::GuardedPool* p = detail::the_pool()) {
         const std::lock_guard lock(p->mutex);
         p->pool.clear();

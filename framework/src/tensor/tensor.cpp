@@ -30,7 +30,7 @@ Tensor::Tensor(std::vector<float> values, Shape shape) {
         throw Error("Tensor: " + std::to_string(values.size()) + " values cannot fill shape " +
                     format_shape(shape) + " (" + std::to_string(detail::numel_of(shape)) +
                     " elements)");
-    impl_ = std::make_shared<TensorImpl>();
+    impl_ = detail::new_impl();
     impl_->data = Eigen::Map<const Matrix>(values.data(), dims.rows, dims.cols);
     impl_->shape = std::move(shape);
 }
@@ -40,7 +40,7 @@ Tensor Tensor::from_matrix(Matrix storage, Shape shape) {
     if (storage.rows() != dims.rows || storage.cols() != dims.cols)
         throw Error("Tensor: storage of " + std::to_string(storage.rows()) + "x" +
                     std::to_string(storage.cols()) + " does not hold shape " + format_shape(shape));
-    auto impl = std::make_shared<TensorImpl>();
+    auto impl = detail::new_impl();
     impl->data = std::move(storage);
     impl->shape = std::move(shape);
     return Tensor(std::move(impl));
