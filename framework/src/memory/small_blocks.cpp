@@ -1,16 +1,5 @@
 #include "memory/small_blocks.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TINYNN_KEEP_BLOCKS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TINYNN_KEEP_BLOCKS 0
-#endif
-#endif
-#ifndef TINYNN_KEEP_BLOCKS
-#define TINYNN_KEEP_BLOCKS 1
-#endif
-
 namespace tinynn::detail {
 namespace {
 
@@ -73,7 +62,7 @@ thread_local BlockLists lists;
 }  // namespace
 
 void* take_block(std::size_t bytes) {
-    if (!TINYNN_KEEP_BLOCKS || bytes == 0 || bytes > kMaxBlockBytes)
+    if (!kKeepFreedMemory || bytes == 0 || bytes > kMaxBlockBytes)
         return ::operator new(bytes);
     // Always a whole class: another thread may keep this block when it frees it.
     const std::size_t c = class_of(bytes);
@@ -81,7 +70,7 @@ void* take_block(std::size_t bytes) {
 }
 
 void give_block(void* block, std::size_t bytes) noexcept {
-    if (!TINYNN_KEEP_BLOCKS || bytes == 0 || bytes > kMaxBlockBytes || BlockLists::destroyed) {
+    if (!kKeepFreedMemory || bytes == 0 || bytes > kMaxBlockBytes || BlockLists::destroyed) {
         ::operator delete(block);
         return;
     }

@@ -17,6 +17,20 @@
 
 namespace tinynn::detail {
 
+// False under AddressSanitizer: small blocks and small matrices freed there go
+// straight back, so that ASan sees a use after free.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kKeepFreedMemory = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kKeepFreedMemory = false;
+#else
+inline constexpr bool kKeepFreedMemory = true;
+#endif
+#else
+inline constexpr bool kKeepFreedMemory = true;
+#endif
+
 inline constexpr std::size_t kMaxBlockBytes = 256;
 
 void* take_block(std::size_t bytes);

@@ -1,5 +1,7 @@
 #include "memory/storage_pool.hpp"
 
+#include "memory/small_blocks.hpp"
+
 #include "tinynn/memory.hpp"
 
 #include <cstdint>
@@ -144,7 +146,7 @@ thread_local bool SmallCache::destroyed = false;
 thread_local SmallCache small_cache;
 
 bool is_small(Eigen::Index size) {
-    return size > 0 && size <= SmallCache::kMaxFloats && !SmallCache::destroyed;
+    return kKeepFreedMemory && size > 0 && size <= SmallCache::kMaxFloats && !SmallCache::destroyed;
 }
 
 // Tensors can die after the pool (a static Tensor outlives it at exit); the

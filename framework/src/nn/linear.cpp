@@ -5,6 +5,7 @@
 
 #include "autograd/graph.hpp"
 #include "tensor/summation.hpp"
+#include "tensor/tiny_products.hpp"
 #include "threads/team.hpp"
 #include "tinynn/autograd.hpp"
 #include "tinynn/nn/functional.hpp"
@@ -87,7 +88,10 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     };
     const double work = static_cast<double>(x.rows()) * out_features * in_features;
     const int parts = detail::parts_for(work, detail::kSerialProductWork);
-    if (parts == 1) {
+    const bool tiny = detail::is_tiny_product(x.rows(), out_features, in_features);
+    if (tiny) {
+        detail::tiny_product_abt(x, w, b, y);
+    } else if (parts == 1) {
         forward(y, w, 0);
     } else {
         detail::run_parts(parts, [&](int p) {
@@ -98,8 +102,8 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     Shape shape = input.shape();
     shape.back() = out_features;
 
-    detail::BackwardFn backward = [parts](const Node& n, const Matrix& dy,
-                                          std::vector<Matrix>& grads) {
+    detail::BackwardFn backward = [parts, tiny](const Node& n, const Matrix& dy,
+                                                std::vector<Matrix>& grads) {
         const bool bias = n.inputs.size() == 3 && n.needs_grad(2);
         // Part p computes the gradient of its input features (dx_p, from
         // w_cols) and of its output features' weights and biases (dw_p, db_p,
@@ -117,6 +121,15 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
         const auto bias_grad = [&](auto&& db_p, const auto& dy_cols) {
             detail::column_sums(dy_cols, db_p.data());  // [1, out_p]
         };
+        if (tiny) {
+            if (n.needs_grad(0))
+                detail::tiny_product_ab(dy, n.input(1), grads[0]);  // [batch, in]
+            if (n.needs_grad(1))
+                detail::tiny_product_atb(dy, n.input(0), grads[1]);  // [out, in]
+            if (bias)
+                bias_grad(grads[2], dy);
+            return;
+        }
         if (parts == 1) {
             if (n.needs_grad(0))
                 input_grad(grads[0], n.input(1));
