@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "tinynn/autograd.hpp"
 #include "tinynn/error.hpp"
@@ -43,12 +44,14 @@ ProbeStats probe_stats(ProbeValues& v) {
         s.std = std::sqrt(std::max(0.0, sum_sq / n - s.mean * s.mean));
     }
     s.outputs = histogram_of(v.outputs);
-    s.p2 = percentile(v.outputs, 2);
-    s.p50 = percentile(v.outputs, 50);
-    s.p98 = percentile(v.outputs, 98);
-    s.unit0_input_p15 = percentile(v.unit0_inputs, 15);
-    s.unit0_input_p50 = percentile(v.unit0_inputs, 50);
-    s.unit0_input_p85 = percentile(v.unit0_inputs, 85);
+    const std::vector<double> outputs = percentiles(v.outputs, {2, 50, 98});
+    s.p2 = outputs[0];
+    s.p50 = outputs[1];
+    s.p98 = outputs[2];
+    const std::vector<double> unit0 = percentiles(v.unit0_inputs, {15, 50, 85});
+    s.unit0_input_p15 = unit0[0];
+    s.unit0_input_p50 = unit0[1];
+    s.unit0_input_p85 = unit0[2];
     if (v.has_gradients)
         s.gradients = histogram_of(v.gradients);
     for (const int64_t p : v.positive)
@@ -58,21 +61,123 @@ ProbeStats probe_stats(ProbeValues& v) {
 
 }  // namespace
 
-double percentile(std::vector<float>& values, double q) {
+namespace {
+
+struct Range {
+    float low, high;
+    bool finite;  // no NaN or infinity among the values
+};
+
+// Of non-empty `values`, through Eigen's vectorised reductions
+// (std::minmax_element's pairwise branches take several times as long).
+Range range_of(const std::vector<float>& values) {
+    const Eigen::Map<const Eigen::ArrayXf> v(values.data(),
+                                             static_cast<Eigen::Index>(values.size()));
+    return {v.minCoeff(), v.maxCoeff(), v.allFinite()};
+}
+
+// counts[b] += how many of `bins` are b. Four interleaved tallies: runs of
+// one bin (a saturated layer's outputs) would otherwise wait on the same
+// counter's store at every value.
+template <class Bin>
+void tally(const Bin* bins, size_t n, std::vector<int64_t>& counts) {
+    std::vector<uint32_t> partial(4 * counts.size(), 0);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (size_t lane = 0; lane < 4; ++lane)
+            ++partial[4 * bins[i + lane] + lane];
+    for (; i < n; ++i)
+        ++partial[4 * bins[i]];
+    for (size_t b = 0; b < counts.size(); ++b)
+        counts[b] += partial[4 * b] + partial[4 * b + 1] + partial[4 * b + 2] + partial[4 * b + 3];
+}
+
+// The values of `values` at the given ranks (0-based, ascending order), at
+// once. Selection by buckets: one pass counts the values in kBuckets
+// equal-width buckets between the minimum and the maximum (a monotone map,
+// so a rank's value lies in the bucket where the running count passes it),
+// a second collects the few buckets holding the ranks asked for, and each
+// is ordered alone. For a probe layer's 8,192 outputs that is two passes
+// instead of three nth_elements and their neighbours' min_elements, which
+// took a third of the README's compare (bench/README.md, its profile).
+std::vector<float> values_at_ranks(std::vector<float>& values, const std::vector<size_t>& ranks) {
+    constexpr size_t kBuckets = 1024;
+    std::vector<float> out(ranks.size());
+    const Range range = range_of(values);
+    if (values.size() < 4 * kBuckets || !range.finite || range.low == range.high) {
+        // Few values, or NaN and infinities, which the buckets cannot place:
+        // sorting orders them as nth_element did.
+        std::sort(values.begin(), values.end());
+        for (size_t i = 0; i < ranks.size(); ++i)
+            out[i] = values[ranks[i]];
+        return out;
+    }
+    // Each value's bucket, in float (monotone too) in a pass the compiler
+    // vectorises; the two passes after it read these.
+    const float low = range.low, scale = static_cast<float>(kBuckets) / (range.high - range.low);
+    std::vector<uint16_t> bucket(values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+        const float x = (values[i] - low) * scale;
+        bucket[i] = static_cast<uint16_t>(x < static_cast<float>(kBuckets) ? static_cast<int>(x)
+                                                                           : kBuckets - 1);
+    }
+    std::vector<int64_t> count(kBuckets, 0);
+    tally(bucket.data(), bucket.size(), count);
+    std::vector<size_t> before(kBuckets + 1, 0);  // before[b]: values in buckets below b
+    for (size_t b = 0; b < kBuckets; ++b)
+        before[b + 1] = before[b] + static_cast<size_t>(count[b]);
+    // The bucket of each rank: the last b with before[b] <= rank.
+    std::vector<size_t> bucket_of_rank(ranks.size());
+    for (size_t i = 0; i < ranks.size(); ++i)
+        bucket_of_rank[i] = static_cast<size_t>(
+            std::upper_bound(before.begin(), before.end(), ranks[i]) - before.begin() - 1);
+    std::vector<size_t> wanted = bucket_of_rank;
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    std::vector<std::vector<float>> members(wanted.size());
+    std::vector<int> member_of(kBuckets, -1);  // bucket -> its index in wanted, or -1
+    for (size_t w = 0; w < wanted.size(); ++w)
+        member_of[wanted[w]] = static_cast<int>(w);
+    for (size_t i = 0; i < values.size(); ++i)
+        if (const int w = member_of[bucket[i]]; w >= 0)
+            members[static_cast<size_t>(w)].push_back(values[i]);
+    for (size_t i = 0; i < ranks.size(); ++i) {
+        const size_t w = static_cast<size_t>(
+            std::lower_bound(wanted.begin(), wanted.end(), bucket_of_rank[i]) - wanted.begin());
+        std::vector<float>& m = members[w];
+        const auto k = static_cast<std::ptrdiff_t>(ranks[i] - before[bucket_of_rank[i]]);
+        std::nth_element(m.begin(), m.begin() + k, m.end());
+        out[i] = m[static_cast<size_t>(k)];
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<double> percentiles(std::vector<float>& values, const std::vector<double>& qs) {
+    std::vector<double> out(qs.size(), 0.0);
     if (values.empty())
-        return 0;
+        return out;
     // Rank q/100 * (n - 1), between its two neighbours.
-    const double rank = std::clamp(q, 0.0, 100.0) / 100.0 * static_cast<double>(values.size() - 1);
-    const auto below = static_cast<size_t>(std::floor(rank));
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(below),
-                     values.end());
-    const double low = values[below];
-    if (below + 1 >= values.size())
-        return low;
-    // The next rank up is the smallest value above position `below`.
-    const double high =
-        *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(below) + 1, values.end());
-    return low + (rank - static_cast<double>(below)) * (high - low);
+    const size_t last = values.size() - 1;
+    std::vector<double> rank(qs.size());
+    std::vector<size_t> ranks;
+    for (size_t i = 0; i < qs.size(); ++i) {
+        rank[i] = std::clamp(qs[i], 0.0, 100.0) / 100.0 * static_cast<double>(last);
+        const auto below = static_cast<size_t>(std::floor(rank[i]));
+        ranks.push_back(below);
+        ranks.push_back(std::min(below + 1, last));
+    }
+    const std::vector<float> at = values_at_ranks(values, ranks);
+    for (size_t i = 0; i < qs.size(); ++i) {
+        const double low = at[2 * i], high = at[2 * i + 1];
+        out[i] = low + (rank[i] - std::floor(rank[i])) * (high - low);
+    }
+    return out;
+}
+
+double percentile(std::vector<float>& values, double q) {
+    return percentiles(values, {q})[0];
 }
 
 Histogram histogram_of(const std::vector<float>& values, int bins) {
@@ -80,15 +185,31 @@ Histogram histogram_of(const std::vector<float>& values, int bins) {
     h.counts.assign(static_cast<size_t>(std::max(bins, 1)), 0);
     if (values.empty())
         return h;
-    const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
-    h.low = *lo;
-    h.high = *hi;
-    const double width = (h.high - h.low) / static_cast<double>(h.counts.size());
-    for (const float v : values) {
-        size_t bin = 0;
-        if (width > 0)
-            bin = std::min(static_cast<size_t>((v - h.low) / width), h.counts.size() - 1);
-        ++h.counts[bin];
+    const Range range = range_of(values);
+    h.low = range.low;
+    h.high = range.high;
+    if (!(range.high > range.low)) {  // one value: all in the first bin
+        h.counts[0] = static_cast<int64_t>(values.size());
+        return h;
+    }
+    // torch.histc's bin, in float as it computes it: (v - min) / (max - min)
+    // * bins, the maximum in the last bin. The bins are computed in one
+    // vectorised pass, then counted: a division per value in the counting
+    // loop was an eighth of the README's compare (bench/README.md).
+    const float low = range.low, span = range.high - range.low,
+                count = static_cast<float>(h.counts.size());
+    const int last = static_cast<int>(h.counts.size()) - 1;
+    constexpr size_t kChunk = 1024;
+    int bin_of[kChunk];
+    for (size_t start = 0; start < values.size(); start += kChunk) {
+        const size_t n = std::min(kChunk, values.size() - start);
+        const float* v = values.data() + start;
+        for (size_t i = 0; i < n; ++i) {
+            const float x = (v[i] - low) / span * count;
+            // Compared before the conversion, which NaN would make undefined.
+            bin_of[i] = x < count ? (x > 0.0f ? static_cast<int>(x) : 0) : last;
+        }
+        tally(bin_of, n, h.counts);
     }
     return h;
 }

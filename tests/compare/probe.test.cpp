@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -62,6 +63,36 @@ TEST_CASE("percentile interpolates linearly between ranks, as torch.quantile",
     CHECK(percentile(one, 98) == 7);
     std::vector<float> none;
     CHECK(percentile(none, 50) == 0);
+}
+
+TEST_CASE("percentiles of many values are exactly those of a sorted copy",
+          "[compare][diagnostics][probe]") {
+    // Past a few thousand values, percentiles selects through buckets; the
+    // result must not move by an ulp, whatever the values' spread.
+    std::mt19937 rng(7);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (const int shape : {0, 1, 2, 3}) {
+        INFO("shape " << shape);
+        std::vector<float> v(8192);
+        for (size_t i = 0; i < v.size(); ++i) {
+            const float x = normal(rng);
+            v[i] = shape == 0   ? x
+                   : shape == 1 ? std::max(x, 0.0f)                             // ReLU: half zeros
+                   : shape == 2 ? (i % 100 == 0 ? 1e6f * x : x)                 // far outliers
+                                : static_cast<float>(static_cast<int>(4 * x));  // ties
+        }
+        std::vector<float> sorted = v;
+        std::sort(sorted.begin(), sorted.end());
+        const std::vector<double> qs{0, 2, 15, 50, 85, 98, 100};
+        const std::vector<double> got = percentiles(v, qs);
+        for (size_t i = 0; i < qs.size(); ++i) {
+            const double rank = qs[i] / 100.0 * static_cast<double>(sorted.size() - 1);
+            const auto below = static_cast<size_t>(rank);
+            const double low = sorted[below];
+            const double high = sorted[std::min(below + 1, sorted.size() - 1)];
+            CHECK(got[i] == low + (rank - static_cast<double>(below)) * (high - low));
+        }
+    }
 }
 
 TEST_CASE("histogram_of bins from the minimum to the maximum, the maximum in the last bin",

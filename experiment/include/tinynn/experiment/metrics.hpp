@@ -42,6 +42,8 @@ inline constexpr int kHistogramBins = 24;
 // default (linear between the two nearest ranks); 0 for none. Reorders
 // `values`.
 double percentile(std::vector<float>& values, double q);
+// percentile for each of `qs`, from one pass of selection.
+std::vector<double> percentiles(std::vector<float>& values, const std::vector<double>& qs);
 // `values` in kHistogramBins bins from their minimum to their maximum.
 Histogram histogram_of(const std::vector<float>& values, int bins = kHistogramBins);
 
