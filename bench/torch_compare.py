@@ -61,12 +61,12 @@ def make_model(cfg, activation, seed):
     m = cfg["model"]
     slope = float(m.get("negative_slope", 0.01))
     sizes = [2] + list(m["hidden"])
+    torch.manual_seed(seed)
     layers = []
     for a, b in zip(sizes, sizes[1:]):
         layers += [nn.Linear(a, b), make_activation(activation, slope)]
     layers.append(nn.Linear(sizes[-1], 2))
     model = nn.Sequential(*layers)
-    torch.manual_seed(seed)
     gain = nn.init.calculate_gain(activation, slope if activation == "leaky_relu" else None)
     bias = float(m.get("bias_init") or 0.0)
     for layer in model:
