@@ -82,6 +82,9 @@ torch_env() {  # torch_env THREADS_TORCH THREADS_BLAS [VAR=VALUE...]
 
 raw="$build/results.jsonl"
 : >"$raw"
+# The whole-process runs' outputs are kept for the table; an earlier run's
+# must not stand in for a side that does not run now.
+rm -f "$build"/process-*.out "$build"/compare-*.out
 record() {  # record VARIANT COMMAND...: appends the command's JSON, tagged
     local variant=$1
     shift
@@ -198,9 +201,9 @@ def values(framework, workload, threads, variant=None, key="values"):
     return xs
 
 
-# Each workload's C or C++ peer, where it has one (FANN has no minibatch
-# mode, dlib's fixed-size networks have no plain 2-8-1 tanh/sigmoid MSE
-# trainer worth calling the same problem: bench/README.md).
+# Each workload's C or C++ peer, where it has one: FANN trains one sample
+# or the whole set per step, not minibatches, so it has W1 only; dlib is
+# the peer for W2 and W3 (issue 17).
 peers = {"w1": "fann", "w2": "dlib", "w3": "dlib"}
 names = {"w1": "W1 toy XOR 2-8-1 (steps/s)", "w2": "W2 spiral 2-64-64-3 (samples/s)",
          "w3": "W3 784-256-256-10 (samples/s)", "w4": "W4 1024x3 MLP (GFLOP/s)",
