@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # tinynn against PyTorch on the four workloads of bench/README.md, at 1 and 2
-# threads, plus a whole-process comparison of `tinynn train configs/xor.yaml`.
+# threads, and against the C and C++ peers FANN (W1) and dlib (W2, W3) where
+# their Debian packages are installed (.ci/install-deps --with-peers); plus
+# whole-process comparisons of `tinynn train configs/xor.yaml` and of the
+# README's `tinynn compare` against bench/torch_compare.py.
 #
 #   bench/run.sh            # full run (about 10-15 minutes on 2 cores)
 #   QUICK=1 bench/run.sh    # smoke run: 2 repeats, a fraction of the work
@@ -25,9 +28,15 @@ python=/usr/bin/python3
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTINYNN_BUILD_BENCH=ON \
     -DTINYNN_BUILD_TESTS=OFF -DTINYNN_BUILD_EXAMPLES=OFF -DTINYNN_BLAS="$blas" >/dev/null
-cmake --build "$build" -j "$(nproc)" --target tinynn_bench tinynn_cli >/dev/null
+cmake --build "$build" -j "$(nproc)" --target tinynn_bench tinynn_cli bench_peers >/dev/null
 bench="$build/bench/tinynn_bench"
 cli="$build/apps/tinynn"
+
+# The peers this configure found (bench/CMakeLists.txt lists them); one
+# that is absent is skipped, never stood in for.
+have_peer() { grep -qx "$1" "$build/bench/peers.txt"; }
+have_peer fann_bench || echo "FANN not found (libfann-dev): W1 without its C peer." >&2
+have_peer dlib_bench || echo "dlib not found (libdlib-dev): W2 and W3 without their C++ peer." >&2
 
 have_torch=0
 if "$python" -c "import torch" 2>/dev/null; then
@@ -73,6 +82,9 @@ torch_env() {  # torch_env THREADS_TORCH THREADS_BLAS [VAR=VALUE...]
 
 raw="$build/results.jsonl"
 : >"$raw"
+# The whole-process runs' outputs are kept for the table; an earlier run's
+# must not stand in for a side that does not run now.
+rm -f "$build"/process-*.out "$build"/compare-*.out
 record() {  # record VARIANT COMMAND...: appends the command's JSON, tagged
     local variant=$1
     shift
@@ -93,6 +105,16 @@ for t in 1 2; do
             # the calling thread.
             record tinynn "${fair_blas[@]}" \
                 "$bench" "$w" --threads "$t" --repeats 1 "${quick_flag[@]}"
+            # FANN runs on one thread whatever it is given, so it has a
+            # 1-thread figure only. dlib multiplies through OpenBLAS, whose
+            # threads only OPENBLAS_NUM_THREADS sets.
+            if [[ "$w" == w1 && "$t" == 1 ]] && have_peer fann_bench; then
+                record fann "${fair_blas[@]}" "$build/bench/fann_bench" --repeats 1 "${quick_flag[@]}"
+            fi
+            if [[ "$w" == w2 || "$w" == w3 ]] && have_peer dlib_bench; then
+                record dlib "${fair_blas[@]}" OPENBLAS_NUM_THREADS="$t" "$build/bench/dlib_bench" \
+                    "$w" --threads "$t" --repeats 1 "${quick_flag[@]}"
+            fi
             [[ "$have_torch" == 1 && "$w" != gemm ]] || continue
             if [[ "$t" == 1 ]]; then
                 record torch1 $(torch_env 1 1) "$python" "$root/bench/torch_bench.py" "$w" \
@@ -116,36 +138,53 @@ done
 process_runs=$((quick == 1 ? 1 : 5))
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-time_process() {  # time_process NAME COMMAND...
-    local name=$1
-    shift
+time_process() {  # time_process NAME WORKLOAD COMMAND...: its output kept in $build
+    local name=$1 workload=$2
+    shift 2
     rm -rf "$tmp/out"
-    /usr/bin/time -v "$@" >/dev/null 2>"$tmp/time.txt"
+    /usr/bin/time -v "$@" >"$build/$workload-$name.out" 2>"$tmp/time.txt"
     local wall rss
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
         n = split($2, p, ":"); s = 0; for (i = 1; i <= n; ++i) s = s * 60 + p[i]; print s }' \
         "$tmp/time.txt")
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time.txt")
-    echo "{\"framework\": \"$name\", \"workload\": \"process\", \"threads\": 1," \
+    echo "{\"framework\": \"$name\", \"workload\": \"$workload\", \"threads\": 1," \
         "\"wall_s\": $wall, \"max_rss_kib\": $rss}" >>"$raw"
 }
 echo "whole process" >&2
 for ((r = 0; r < process_runs; ++r)); do
-    time_process tinynn "${fair_blas[@]}" TINYNN_NUM_THREADS=1 "$cli" train \
+    time_process tinynn process "${fair_blas[@]}" TINYNN_NUM_THREADS=1 "$cli" train \
         "$root/configs/xor.yaml" --quiet --out "$tmp/out"
     if [[ "$have_torch" == 1 ]]; then
-        time_process pytorch $(torch_env 1 1) "$python" "$root/bench/torch_xor_train.py" "$tmp/out"
+        time_process pytorch process $(torch_env 1 1) "$python" "$root/bench/torch_xor_train.py" \
+            "$tmp/out"
+    fi
+done
+# The README's first command against the same experiments as a plain
+# PyTorch script, whole processes. One thread each: tinynn's compare with
+# --jobs 1 (one run at a time, its products on one thread), PyTorch with
+# torch.set_num_threads(1) and OMP/OpenBLAS at 1.
+echo "compare end to end" >&2
+compare_configs=("$root/configs/compare/deep.yaml" "$root/configs/compare/dead_relu.yaml")
+for ((r = 0; r < process_runs; ++r)); do
+    time_process tinynn compare "${fair_blas[@]}" TINYNN_NUM_THREADS=1 "$cli" compare \
+        "${compare_configs[@]}" --jobs 1 --out "$tmp/out"
+    if [[ "$have_torch" == 1 ]]; then
+        time_process pytorch compare $(torch_env 1 1) "$python" "$root/bench/torch_compare.py" \
+            "$tmp/out" "${compare_configs[@]}"
     fi
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average after: $load_after" >&2
 
-"$python" - "$raw" "$build/results.json" "$torch_blas" "$quick" "$load_before" "$load_after" <<'EOF'
+"$python" - "$raw" "$build" "$torch_blas" "$quick" "$load_before" "$load_after" <<'EOF'
 import json
+import os
 import statistics
 import sys
 
-raw, out_path, torch_blas, quick, load_before, load_after = sys.argv[1:]
+raw, build, torch_blas, quick, load_before, load_after = sys.argv[1:]
+out_path = os.path.join(build, "results.json")
 rows = [json.loads(line) for line in open(raw)]
 
 
@@ -162,6 +201,10 @@ def values(framework, workload, threads, variant=None, key="values"):
     return xs
 
 
+# Each workload's C or C++ peer, where it has one: FANN trains one sample
+# or the whole set per step, not minibatches, so it has W1 only; dlib is
+# the peer for W2 and W3 (issue 17).
+peers = {"w1": "fann", "w2": "dlib", "w3": "dlib"}
 names = {"w1": "W1 toy XOR 2-8-1 (steps/s)", "w2": "W2 spiral 2-64-64-3 (samples/s)",
          "w3": "W3 784-256-256-10 (samples/s)", "w4": "W4 1024x3 MLP (GFLOP/s)",
          "gemm": "2048^2 sgemm peak, tinynn's product (GFLOP/s)",
@@ -187,21 +230,38 @@ for t in (1, 2):
             note = "%.0f %% of tinynn's measured peak" % (100 * ours / peak)
         if chosen and t == 2:
             note = (note + "; " if note else "") + "PyTorch best: " + chosen
+        peer = median(values(peers[w], w, t)) if w in peers else None
         table.append({"workload": w, "name": names[w], "threads": t, "tinynn": ours,
                       "pytorch": theirs, "ratio": ours / theirs if theirs else None,
-                      "pytorch_variant": chosen, "note": note})
+                      "pytorch_variant": chosen, "peer_name": peers.get(w) if peer else None,
+                      "peer": peer, "peer_ratio": ours / peer if peer else None, "note": note})
 
-proc = {}
-for fw in ("tinynn", "pytorch"):
-    wall = values(fw, "process", 1, key="wall_s")
-    rss = values(fw, "process", 1, key="max_rss_kib")
-    if wall:
-        proc[fw] = {"wall_s": median(wall), "max_rss_mib": median(rss) / 1024}
+proc = {"process": {}, "compare": {}}
+for kind, by_fw in proc.items():
+    for fw in ("tinynn", "pytorch"):
+        wall = values(fw, kind, 1, key="wall_s")
+        rss = values(fw, kind, 1, key="max_rss_kib")
+        if wall:
+            by_fw[fw] = {"wall_s": median(wall), "max_rss_mib": median(rss) / 1024}
+
+
+# The compare's final losses on both sides, so that the timing is seen to
+# compare runs that learnt the same: tinynn's verdict line and the PyTorch
+# script's per-activation lines, from the last timed run of each.
+def lines_of(name, keep):
+    path = os.path.join(build, "compare-%s.out" % name)
+    return [l.rstrip() for l in open(path) if keep(l)] if os.path.exists(path) else []
+
+
+final_losses = {
+    "tinynn": lines_of("tinynn", lambda l: ": comparing " in l or l.startswith("- By final test")),
+    "pytorch": lines_of("pytorch", lambda l: "final train loss" in l)}
 
 with open(out_path, "w") as f:
     json.dump({"quick": quick == "1", "torch_blas": torch_blas, "load_before": load_before,
-               "load_after": load_after, "table": table,
-               "process": proc, "raw": rows}, f, indent=1)
+               "load_after": load_after, "table": table, "process": proc["process"],
+               "compare": proc["compare"], "compare_final_losses": final_losses, "raw": rows},
+              f, indent=1)
 
 
 def fmt(x):
@@ -210,25 +270,37 @@ def fmt(x):
     return "{:,.0f}".format(x) if x >= 1000 else "{:.1f}".format(x) if x >= 10 else "{:.2f}".format(x)
 
 
-print("| workload | threads | tinynn median | PyTorch median | ratio | notes |")
-print("|---|---|---|---|---|---|")
+def ratio(x):
+    return "-" if x is None else "%.2fx" % x
+
+
+print("| workload | threads | tinynn median | PyTorch median | ratio | C/C++ peer median |"
+      " tinynn / peer | notes |")
+print("|---|---|---|---|---|---|---|---|")
 for r in table:
-    ratio = "-" if r["ratio"] is None else "%.2fx" % r["ratio"]
-    print("| %s | %d | %s | %s | %s | %s |" % (r["name"], r["threads"], fmt(r["tinynn"]),
-                                              fmt(r["pytorch"]), ratio, r["note"]))
-if "tinynn" in proc:
-    t = proc["tinynn"]
-    p = proc.get("pytorch")
-    print("| whole process `tinynn train configs/xor.yaml`, wall s | 1 | %.3f | %s | %s | |"
-          % (t["wall_s"], "%.3f" % p["wall_s"] if p else "-",
+    peer = "%s %s" % (fmt(r["peer"]), r["peer_name"]) if r["peer"] else "-"
+    print("| %s | %d | %s | %s | %s | %s | %s | %s |"
+          % (r["name"], r["threads"], fmt(r["tinynn"]), fmt(r["pytorch"]), ratio(r["ratio"]),
+             peer, ratio(r["peer_ratio"]), r["note"]))
+for kind, what in (("process", "`tinynn train configs/xor.yaml`"),
+                   ("compare", "`tinynn compare deep dead_relu --jobs 1` vs torch_compare.py")):
+    t = proc[kind].get("tinynn")
+    p = proc[kind].get("pytorch")
+    if t is None:
+        continue
+    print("| whole process %s, wall s | 1 | %.3f | %s | %s | | | |"
+          % (what, t["wall_s"], "%.3f" % p["wall_s"] if p else "-",
              "1/%.1f" % (p["wall_s"] / t["wall_s"]) if p else "-"))
-    print("| whole process, peak RSS MiB | 1 | %.1f | %s | %s | |"
-          % (t["max_rss_mib"], "%.1f" % p["max_rss_mib"] if p else "-",
+    print("| whole process %s, peak RSS MiB | 1 | %.1f | %s | %s | | | |"
+          % (what, t["max_rss_mib"], "%.1f" % p["max_rss_mib"] if p else "-",
              "1/%.1f" % (p["max_rss_mib"] / t["max_rss_mib"]) if p else "-"))
+for fw, lines in final_losses.items():
+    if lines:
+        print("\ncompare's final losses, %s:\n  %s" % (fw, "\n  ".join(lines)))
 products = sorted({r.get("product", "?") for r in rows if r["framework"] == "tinynn" and "product" in r})
 print("\ntinynn's matrix product: %s." % ", ".join(products))
-print("PyTorch's BLAS: %s. Ratios are tinynn / PyTorch (higher is better for tinynn);"
-      " for the process rows, tinynn's share of PyTorch's." % torch_blas)
+print("PyTorch's BLAS: %s. Ratios are tinynn / PyTorch and tinynn / peer (higher is better"
+      " for tinynn); for the process rows, tinynn's share of PyTorch's." % torch_blas)
 print("Load average (1, 5, 15 min) before: %s; after: %s." % (load_before, load_after))
 print("results: %s" % out_path)
 EOF
