@@ -14,6 +14,9 @@
 
 #ifdef TINYNN_OPENBLAS
 extern "C" void openblas_set_num_threads(int n);
+// Ends OpenBLAS's worker threads; OpenBLAS starts them again if a later call
+// asks for more than one thread. Weak: OpenBLAS's serial build has no pool.
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
 #endif
 
 namespace tinynn {
@@ -39,8 +42,18 @@ void apply(int n) {
     num_threads.store(n);
 #ifdef TINYNN_OPENBLAS
     // tinynn cuts the products over its own threads (threads/team.hpp), so
-    // each OpenBLAS call stays on the thread that makes it.
-    openblas_set_num_threads(1);
+    // each OpenBLAS call stays on the thread that makes it. OpenBLAS started
+    // its pool when it was loaded, one thread per core, and an idle worker
+    // polls with sched_yield for its first ~0.1 s: in a W1 benchmark process
+    // it took 44 % of the process's samples and a core of a two-core machine
+    // (bench/README.md). With one thread asked for, the pool has no use.
+    // Once: openblas_set_num_threads starts an ended pool again.
+    static std::once_flag one_thread;
+    std::call_once(one_thread, [] {
+        openblas_set_num_threads(1);
+        if (blas_thread_shutdown_)
+            blas_thread_shutdown_();
+    });
 #endif
 }
 
