@@ -95,6 +95,10 @@ void Session::on_epoch(size_t run, const EpochMetrics& m) {
     if (!event.empty())
         push(std::move(event));
     furthest_epoch_ = std::max(furthest_epoch_, m.epoch);
+    // A run already training the epoch after the limit when the pause came
+    // finishes it (an epoch is not cut short): the others catch up.
+    if (paused_)
+        epoch_limit_ = std::max(epoch_limit_, m.epoch);
     // The run's thread waits here, between epochs, while the page holds it.
     gate_.wait(lock, [&] { return cancel_ || !paused_ || m.epoch < epoch_limit_; });
 }

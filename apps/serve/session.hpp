@@ -38,7 +38,8 @@ class Session {
     // it, writing into `dir` with `yaml` as its config.yaml.
     void start(const experiment::Config& config, const std::string& yaml,
                const std::filesystem::path& dir);
-    // Holds every run once it reaches the epoch the furthest one is at.
+    // Holds every run once it reaches the epoch the furthest one is at (or
+    // finishes, if it was already training the next).
     void pause();
     void resume();
     // While paused: lets every run train one more epoch.
