@@ -86,6 +86,13 @@ void Server::stop() {
 void Server::add_routes() {
     httplib::Server& http = *http_;
     http.set_payload_max_length(kMaxBodyBytes);
+    // httplib's default, SO_REUSEPORT, would let a second server share the
+    // port and take half the page's requests; SO_REUSEADDR alone refuses it
+    // and still rebinds at once after a stop.
+    http.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
 
     // A page of another site may not drive the server: the browser only
     // sends a JSON POST across origins after a preflight, which is never

@@ -263,6 +263,15 @@ TEST_CASE("tinynn serve prints its URL and Ctrl-C stops it", "[serve][cli]") {
                                         "SIGINT\\)\n"));
     CHECK(read_file(dir.path() / "status") == "0\n");
 
+    // A port in use is refused, not shared.
+    {
+        Server first(Setup::built_in(), dir.path() / "runs");
+        const int taken = first.bind("127.0.0.1", 0);
+        const CliResult busy = run_tinynn({"serve", "--port", std::to_string(taken)}, dir.path());
+        CHECK(busy.status == 2);
+        CHECK(busy.err == "tinynn: cannot listen on 127.0.0.1:" + std::to_string(taken) +
+                              " (expected a free port on an address of this machine)\n");
+    }
     const CliResult port = run_tinynn({"serve", "--port", "70000"}, dir.path());
     CHECK(port.status == 2);
     const CliResult missing = run_tinynn({"serve", "missing.yaml"}, dir.path());
