@@ -100,7 +100,9 @@ void Session::on_epoch(size_t run, const EpochMetrics& m) {
     if (paused_)
         epoch_limit_ = std::max(epoch_limit_, m.epoch);
     // The run's thread waits here, between epochs, while the page holds it.
+    ++held_;
     gate_.wait(lock, [&] { return cancel_ || !paused_ || m.epoch < epoch_limit_; });
+    --held_;
 }
 
 void Session::push(std::string event) {
@@ -153,7 +155,8 @@ std::string Session::poll(uint64_t generation, uint64_t since) const {
         since = 0;
     std::string out = "{\"generation\":" + std::to_string(generation_) + ",\"state\":\"" + state_ +
                       "\",\"paused_at\":" + std::to_string(paused_ ? epoch_limit_ : 0) +
-                      ",\"seq\":" + std::to_string(seq_) + ",\"events\":[";
+                      ",\"held\":" + std::to_string(held_) + ",\"seq\":" + std::to_string(seq_) +
+                      ",\"events\":[";
     const auto first = std::upper_bound(
         events_.begin(), events_.end(), since,
         [](uint64_t s, const std::pair<uint64_t, std::string>& e) { return s < e.first; });

@@ -47,7 +47,8 @@ class Session {
     // Cancels the compare in progress and forgets it.
     void reset();
 
-    // {"generation", "state", "seq", "events": [...], "boundaries": [...]}:
+    // {"generation", "state", "paused_at", "held", "seq", "events": [...],
+    // "boundaries": [...]}: "held" counts the runs waiting at "paused_at";
     // the events after sequence number `since` of the current compare
     // (all when `generation` differs from it), and the latest decision
     // boundary of each run that changed since. events.hpp has their form.
@@ -70,6 +71,7 @@ class Session {
     bool paused_ = false;
     int64_t epoch_limit_ = 0;     // while paused, the last epoch a run may finish
     int64_t furthest_epoch_ = 0;  // over the runs
+    size_t held_ = 0;             // runs waiting for the pause to end
     int64_t epochs_ = 0;
     std::string state_ = "idle";  // idle, running, paused, finished, failed, cancelled
     uint64_t generation_ = 0;

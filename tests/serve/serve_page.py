@@ -146,10 +146,12 @@ def main():
         browser.find_element(By.ID, "start").click()
         wait_for("a first epoch", lambda: any(p["charts"]["loss"] > 0 for p in panels()))
         browser.find_element(By.ID, "pause").click()
-        paused = wait_for("the pause", lambda: re.match(r"paused at epoch (\d+)", status_text()))
-        at = int(paused.group(1))
+        # Every run (4 activations x 2 seeds) held at one epoch.
+        held = r"paused at epoch (\d+) \(8 runs held\)"
+        at = int(wait_for("the pause", lambda: re.match(held, status_text())).group(1))
         browser.find_element(By.ID, "step").click()
-        wait_for("one epoch's step", lambda: status_text() == "paused at epoch %d" % (at + 1), 30)
+        wait_for("one epoch's step",
+                 lambda: status_text() == "paused at epoch %d (8 runs held)" % (at + 1), 60)
         print("paused at epoch %d, stepped to %d" % (at, at + 1))
         browser.find_element(By.ID, "reset").click()
         wait_for("the reset", lambda: state() == "idle" and not panels(), 30)

@@ -231,7 +231,8 @@ TEST_CASE("serve: a second start cancels the first cleanly", "[serve]") {
     // or the one after where a run was already training it.
     const json held = wait_for(session, [&](const json& s) {
         const int64_t at = s["paused_at"];
-        return s["events"].size() == static_cast<size_t>(1 + 4 * at) && furthest(s) == at;
+        return s["held"] == 4 && s["events"].size() == static_cast<size_t>(1 + 4 * at) &&
+               furthest(s) == at;
     });
     const int64_t at = held["paused_at"];
     REQUIRE(at > 0);
@@ -240,7 +241,7 @@ TEST_CASE("serve: a second start cancels the first cleanly", "[serve]") {
     CHECK(events(session)["events"].size() == held["events"].size());
     session.step();
     const json stepped = wait_for(session, [&](const json& s) {
-        return s["events"].size() == static_cast<size_t>(1 + 4 * (at + 1));
+        return s["held"] == 4 && s["events"].size() == static_cast<size_t>(1 + 4 * (at + 1));
     });
     CHECK(furthest(stepped) == at + 1);
     CHECK(stepped["paused_at"] == at + 1);

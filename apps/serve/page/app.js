@@ -317,11 +317,12 @@ function drawBoundary(p) {
 
 // --- Polling -----------------------------------------------------------
 
-function showState(s, pausedAt) {
+function showState(s, pausedAt, held) {
   state = s;
   const status = $('status');
   status.dataset.state = s;
-  status.textContent = s + (s === 'paused' ? ' at epoch ' + pausedAt : '');
+  status.dataset.held = String(held);
+  status.textContent = s + (s === 'paused' ? ' at epoch ' + pausedAt + ' (' + held + ' runs held)' : '');
   $('pause').textContent = s === 'paused' ? 'Resume' : 'Pause';
   $('step').disabled = s !== 'paused';
   $('download-report').hidden = s !== 'finished';
@@ -355,7 +356,7 @@ async function poll() {
         drawPanel(p);
       }
     }
-    showState(r.state, r.paused_at);
+    showState(r.state, r.paused_at, r.held);
   } catch (e) {
     $('status').textContent = 'server unreachable';
   }
