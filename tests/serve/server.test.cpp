@@ -78,7 +78,7 @@ json wait_for(const Session& session, const std::function<bool(const json&)>& do
 
 }  // namespace
 
-TEST_CASE("serve: only the page's own files are served; path traversal is refused", "[serve]") {
+TEST_CASE("serve: only the page's own files are served, and path traversal is refused", "[serve]") {
     TempDir dir;
     Running running(dir.path());
     httplib::Client c = running.client();
