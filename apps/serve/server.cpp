@@ -2,9 +2,11 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "serve/assets.hpp"
 #include "tinynn/cli/config.hpp"
@@ -75,10 +77,16 @@ int Server::bind(const std::string& host, int port) {
 }
 
 void Server::listen() {
+    listening_ = true;
     http_->listen_after_bind();
+    listening_ = false;
 }
 
 void Server::stop() {
+    // httplib's stop() only ends a loop that is running: a stop that comes
+    // between listen()'s start and its loop's waits for the loop.
+    while (listening_ && !http_->is_running())
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     http_->stop();
     session_.reset();
 }

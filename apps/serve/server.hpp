@@ -4,6 +4,7 @@
 // routes it drives a Session with. It serves nothing from the disk but the
 // finished compare's report.html and compare.csv.
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -47,6 +48,7 @@ class Server {
     std::unique_ptr<httplib::Server> http_;
     std::string host_;
     int port_ = 0;
+    std::atomic<bool> listening_ = false;
 };
 
 }  // namespace tinynn::cli::serve
