@@ -97,8 +97,10 @@ void Session::on_epoch(size_t run, const EpochMetrics& m) {
     furthest_epoch_ = std::max(furthest_epoch_, m.epoch);
     // A run already training the epoch after the limit when the pause came
     // finishes it (an epoch is not cut short): the others catch up.
-    if (paused_)
-        epoch_limit_ = std::max(epoch_limit_, m.epoch);
+    if (paused_ && m.epoch > epoch_limit_) {
+        epoch_limit_ = m.epoch;
+        gate_.notify_all();  // the runs held at the old limit go on to this one
+    }
     // The run's thread waits here, between epochs, while the page holds it.
     ++held_;
     gate_.wait(lock, [&] { return cancel_ || !paused_ || m.epoch < epoch_limit_; });

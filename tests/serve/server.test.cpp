@@ -65,13 +65,18 @@ json events(const Session& session) {
     return json::parse(session.poll(0, 0));
 }
 
-// Polls until `done(state)`, for at most a minute (the sanitizer build is slow).
+// Polls until `done(state)`; a minute without is a failure (the sanitizer
+// build is slow, but not that slow).
 json wait_for(const Session& session, const std::function<bool(const json&)>& done) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
     for (;;) {
         const json state = events(session);
-        if (done(state) || std::chrono::steady_clock::now() > deadline)
+        if (done(state))
             return state;
+        if (std::chrono::steady_clock::now() > deadline) {
+            FAIL_CHECK("waited a minute for the session, which is now " << state.dump());
+            return state;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
