@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cmath>
 #include <csignal>
@@ -20,6 +21,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "serve/server.hpp"
 #include "tinynn/cli.hpp"
 #include "tinynn/cli/config.hpp"
 #include "tinynn/experiment/distributed.hpp"
@@ -283,19 +285,7 @@ int run_compare_command(const std::vector<std::string>& files,
             // One run's setup checks the data, the model and the weights up
             // front, so a bad config is an input error before any training.
             // Each grid point's, as its model and data may differ.
-            const Config& config = configs.back();
-            const auto runs_at_once =
-                std::min<size_t>(static_cast<size_t>(jobs), run_specs(config).size());
-            for (size_t point = 0; point < grid_size(config); ++point) {
-                const Config first_run =
-                    run_config(config, {.activation = config.compare.activations.front(),
-                                        .seed = config.compare.seeds.front(),
-                                        .point = point});
-                const Experiment first = prepare_experiment(first_run);
-                check_parallel_memory(
-                    first_run, shape_of(first.split), static_cast<int64_t>(runs_at_once),
-                    registry_parameters(first_run.model, *first.model), grid_size(config));
-            }
+            check_compare(configs.back(), static_cast<size_t>(jobs));
         } catch (const Error& e) {
             return config_error(options, e);
         }
@@ -529,6 +519,36 @@ int run_eval_dispatch(const CommonOptions& options, const std::string& weights,
     return run_eval_input(options.config, input);
 }
 
+// serve [CONFIG] [--port N] [--host ADDR]: the page until Ctrl-C.
+int run_serve(const std::string& config, const std::string& host, int port) {
+    install_stop_handlers();
+    std::optional<serve::Setup> setup;
+    try {
+        setup = config.empty() ? serve::Setup::built_in() : serve::Setup::from_file(config);
+    } catch (const Error& e) {
+        return config_error({config, {}}, e);
+    }
+    serve::Server server(std::move(*setup));
+    int bound = 0;
+    try {
+        bound = server.bind(host, port);
+    } catch (const Error& e) {
+        return fail(kUsageError, e.what());
+    }
+    std::thread listening([&server] { server.listen(); });
+    const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    std::cout << "tinynn serve: http://" << shown_host << ":" << bound
+              << "/ (Ctrl-C stops the server)" << std::endl;
+    // The handler only sets the flag; stopping the server is this thread's.
+    while (stop_signal == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server.stop();
+    listening.join();
+    std::cout << "tinynn serve: stopped (" << interrupted_by(static_cast<int>(stop_signal)) << ")"
+              << std::endl;
+    return 0;
+}
+
 // The command itself, on every rank.
 int run_command(int argc, char** argv) {
     // A closed pipe on stdout (`tinynn train ... | head -1`) makes the
@@ -618,6 +638,19 @@ int run_command(int argc, char** argv) {
         "Where to write the predictions CSV (default: standard output): prediction, then "
         "score_<class> per class for classification");
 
+    CLI::App* serve_command = app.add_subcommand(
+        "serve",
+        "Serve a page that runs compares live in the browser, with controls for the setup");
+    std::string serve_config, serve_host = "127.0.0.1";
+    int serve_port = 8080;
+    serve_command->add_option("CONFIG", serve_config,
+                              "YAML config the page's setup starts from (default: a compare of "
+                              "four activations on moons)");
+    serve_command->add_option("--port", serve_port, "Port to listen on (0: any free port)")
+        ->check(CLI::Range(0, 65535));
+    serve_command->add_option("--host", serve_host,
+                              "Address to listen on (default 127.0.0.1: this machine only)");
+
     // CLI11 would only say a subcommand is required.
     const auto known = app.get_subcommands([](CLI::App*) { return true; });
     if (argc > 1 && argv[1][0] != '-' &&
@@ -625,7 +658,7 @@ int run_command(int argc, char** argv) {
                      [&](const CLI::App* c) { return c->get_name() == argv[1]; }))
         return fail(kUsageError,
                     std::string("unknown command '") + escape_text(argv[1]) +
-                        "' (expected train, compare, eval or predict; see tinynn --help)");
+                        "' (expected train, compare, eval, predict or serve; see tinynn --help)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -650,6 +683,8 @@ int run_command(int argc, char** argv) {
             return run_compare_command(compare_configs, common.overrides, out_dir, jobs);
         if (*predict)
             return run_predict(predict_dir, input, output);
+        if (*serve_command)
+            return run_serve(serve_config, serve_host, serve_port);
         return run_eval_dispatch(common, weights, input);
     } catch (const std::bad_alloc&) {
         return fail(kRunFailed, "out of memory");

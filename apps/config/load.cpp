@@ -493,9 +493,10 @@ void expand_grid(const Reader& r, const YAML::Node& root, Config& config) {
     }
 }
 
-Config load(const fs::path& path, const std::vector<std::string>& overrides,
-            const std::string& shown) {
-    const std::string text = read_file(path, shown);
+// The config in `text`, as if read from `path`: relative paths are taken
+// from its directory and the name defaults to its stem.
+Config load_text(const std::string& text, const fs::path& path,
+                 const std::vector<std::string>& overrides, const std::string& shown) {
     if (const std::optional<size_t> at = invalid_utf8(text)) {
         const size_t line_start =
             text.rfind('\n', *at) == std::string::npos ? 0 : text.rfind('\n', *at) + 1;
@@ -548,10 +549,25 @@ Config load(const fs::path& path, const std::vector<std::string>& overrides,
 Config load_config(const fs::path& path, const std::vector<std::string>& overrides) {
     const std::string shown = escape_text(path.string(), kFileLength);
     try {
-        return load(path, overrides, shown);
+        return load_text(read_file(path, shown), path, overrides, shown);
     } catch (const YAML::Exception& e) {
         // Every expected problem is reported above; this keeps an unforeseen
         // yaml-cpp failure a one-line config error rather than a crash.
+        throw Error(shown + ": cannot read the config: " + escape_text(e.msg, kYamlMessageLength));
+    }
+}
+
+Config load_config_text(const std::string& text, const fs::path& as_if,
+                        const std::vector<std::string>& overrides) {
+    const std::string shown = escape_text(as_if.string(), kFileLength);
+    if (text.size() > kMaxConfigBytes) {
+        throw Error(shown + ": the config is " + std::to_string(text.size()) +
+                    " bytes, more than the " + std::to_string(kMaxConfigBytes) +
+                    " a config may have");
+    }
+    try {
+        return load_text(text, as_if, overrides, shown);
+    } catch (const YAML::Exception& e) {
         throw Error(shown + ": cannot read the config: " + escape_text(e.msg, kYamlMessageLength));
     }
 }

@@ -12,6 +12,7 @@
 #include "summary.hpp"
 #include "tinynn/error.hpp"
 #include "tinynn/experiment/diagnostics.hpp"
+#include "tinynn/experiment/experiment.hpp"
 #include "tinynn/experiment/runs.hpp"
 #include "tinynn/experiment/write_outputs.hpp"
 
@@ -359,6 +360,21 @@ void check_memory_before_loading(const Config& c) {
         return;
     if (const std::optional<DataShape> counted = csv_shape_counted(c.data))
         check_memory(c, *counted);
+}
+
+void check_compare(const Config& config, size_t jobs) {
+    const size_t runs_at_once = std::min(jobs, run_specs(config).size());
+    // Each grid point's, as its model and data may differ.
+    for (size_t point = 0; point < grid_size(config); ++point) {
+        const Config first_run =
+            run_config(config, {.activation = config.compare.activations.front(),
+                                .seed = config.compare.seeds.front(),
+                                .point = point});
+        const Experiment first = prepare_experiment(first_run);
+        check_parallel_memory(first_run, shape_of(first.split), static_cast<int64_t>(runs_at_once),
+                              registry_parameters(first_run.model, *first.model),
+                              grid_size(config));
+    }
 }
 
 }  // namespace tinynn::experiment

@@ -27,6 +27,15 @@ namespace {
 // for the decision-boundary picture.
 chart::ClassMap decision_boundary(const Experiment& e) {
     NoGradGuard no_grad;
+    // Between epochs the model is in training mode: BatchNorm must not fold
+    // the grid into its running statistics, nor Dropout draw from the
+    // generator the training shuffles with.
+    struct EvalMode {
+        nn::Module& model;
+        bool was_training = model.is_training();
+        ~EvalMode() { model.train(was_training); }
+    } eval_mode{*e.model};
+    e.model->eval();
     const Matrix& x = e.split.train.features.matrix();  // [n, 2]
     chart::ClassMap map;
     const auto pad = [](float lo, float hi) {
@@ -93,15 +102,20 @@ RunOutcome run_one(const Config& base, const RunSpec& spec, size_t index,
     const Config config = run_config(base, spec);
     Experiment e = prepare_experiment(config);
     const int64_t epochs = config.training.epochs;
+    const bool has_boundary = e.classification && e.split.train.num_features() == 2 &&
+                              spec.seed == base.compare.seeds.front();
+    const bool live_boundary = has_boundary && options.boundary_every > 0 && options.on_boundary;
     const auto record = [&](const EpochMetrics& m) {
         if (options.on_epoch)
             options.on_epoch(index, m);
         outcome.add_epoch(m, epochs, base.compare.target_loss);
+        if (live_boundary && (m.epoch % options.boundary_every == 0 || m.epoch == epochs))
+            options.on_boundary(index, m.epoch, decision_boundary(e));
     };
     outcome.result = train(e, {}, stop, {.record = record, .history = History::last_epoch});
     if (e.classification) {
         outcome.classes = e.classes;
-        if (e.split.train.num_features() == 2 && spec.seed == base.compare.seeds.front())
+        if (has_boundary)
             outcome.boundary = decision_boundary(e);
     }
     outcome.seconds =

@@ -155,15 +155,20 @@ CompareOutputs compare_into(const std::filesystem::path& dir, const Config& conf
     DiagnosticColumns columns(grid_size(config));
 
     CompareOptions run_options = options;
+    // The caller's own hooks still see every epoch and run (a live view).
     run_options.on_epoch = [&](size_t index, const EpochMetrics& m) {
         const RunSpec& spec = specs[index];
         spool.add(index,
                   DiagnosticColumns::spooled(compare_csv_cells(config, spec, m), spec.point, m));
+        if (options.on_epoch)
+            options.on_epoch(index, m);
     };
     run_options.on_run_in_order = [&](const RunOutcome& run) {
         spool.move_to(run.index, rows);
         columns.learn(run);
         summary.add(run);
+        if (options.on_run_in_order)
+            options.on_run_in_order(run);
     };
     run_compare(config, run_options);
 

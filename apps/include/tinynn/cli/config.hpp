@@ -26,6 +26,12 @@ inline constexpr uintmax_t kMaxConfigBytes = uintmax_t{1} << 20;
 experiment::Config load_config(const std::filesystem::path& path,
                                const std::vector<std::string>& overrides = {});
 
+// load_config of a config given as text rather than a file (tinynn serve's
+// page), read as if it were the file `as_if`: errors name it, the run's name
+// defaults to its stem and relative paths start from its directory.
+experiment::Config load_config_text(const std::string& text, const std::filesystem::path& as_if,
+                                    const std::vector<std::string>& overrides = {});
+
 // The fully resolved config as YAML (every key, defaults filled in), which
 // load_config reads back to the same Config.
 std::string to_yaml(const experiment::Config& config);

@@ -82,6 +82,12 @@ void check_parallel_memory(const Config& config, const DataShape& data, int64_t 
                            std::optional<double> model_parameters = std::nullopt,
                            size_t points = 1);
 
+// What `tinynn compare` checks before it trains `config` with `jobs` runs at
+// once: each grid point's first run is set up (its data, model and weights,
+// so a bad config is an input error before any training) and
+// check_parallel_memory'd. Throws tinynn::Error as those do.
+void check_compare(const Config& config, size_t jobs);
+
 // check_memory for the data as the config describes it, before it is
 // generated or read. A CSV file is sized from its byte count first and its
 // lines are counted only when that bound is over the limit.

@@ -110,6 +110,13 @@ struct CompareOptions {
     // it and every run before it have ended: what is folded from these does
     // not depend on --jobs.
     std::function<void(const RunOutcome&)> on_run_in_order{};
+    // Every `boundary_every` epochs (0: never), and at the last, the decision
+    // boundary of the run as it stands, for a live view of training: only
+    // the runs that get one at the end (RunOutcome::boundary), from the
+    // worker thread training the run, in eval mode, leaving the training as
+    // it would be without it.
+    int64_t boundary_every = 0;
+    std::function<void(size_t index, int64_t epoch, const chart::ClassMap&)> on_boundary{};
 };
 
 // How many ended runs may wait for an earlier one to end before
