@@ -325,20 +325,19 @@ void Diagnostics::measure_probe() {
     nn::Module& model = *model_;
     // In eval mode, as evaluation runs: BatchNorm uses its running
     // statistics (and leaves them alone), Dropout passes everything.
-    const bool was_training = model.is_training();
-    model.eval();
-    seen_.clear();
-    probing_ = true;
     Tensor output;
-    try {
-        output = model(probe_.features);  // [rows, outputs]
-    } catch (...) {
+    {
+        const nn::EvalModeGuard eval_mode(model);
+        seen_.clear();
+        probing_ = true;
+        try {
+            output = model(probe_.features);  // [rows, outputs]
+        } catch (...) {
+            probing_ = false;
+            throw;
+        }
         probing_ = false;
-        model.train(was_training);
-        throw;
     }
-    probing_ = false;
-    model.train(was_training);
 
     std::vector<ProbeValues> values(watched_.size());
     std::vector<Tensor> inputs;  // the hidden modules' inputs that gradients reach

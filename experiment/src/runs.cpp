@@ -30,12 +30,7 @@ chart::ClassMap decision_boundary(const Experiment& e) {
     // Between epochs the model is in training mode: BatchNorm must not fold
     // the grid into its running statistics, nor Dropout draw from the
     // generator the training shuffles with.
-    struct EvalMode {
-        nn::Module& model;
-        bool was_training = model.is_training();
-        ~EvalMode() { model.train(was_training); }
-    } eval_mode{*e.model};
-    e.model->eval();
+    const nn::EvalModeGuard eval_mode(*e.model);
     const Matrix& x = e.split.train.features.matrix();  // [n, 2]
     chart::ClassMap map;
     const auto pad = [](float lo, float hi) {

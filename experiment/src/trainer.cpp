@@ -157,12 +157,7 @@ Evaluation evaluate(const Experiment& e, const data::Dataset& encoded,
     // In eval mode, as torch evaluates: BatchNorm uses its running statistics
     // (the test rows must not move them) and Dropout passes everything. The
     // training between epochs goes on in the mode it was in.
-    struct EvalMode {
-        nn::Module& model;
-        bool was_training = model.is_training();
-        ~EvalMode() { model.train(was_training); }
-    } eval_mode{*e.model};
-    e.model->eval();
+    const nn::EvalModeGuard eval_mode(*e.model);
     Evaluation result;
     const Tensor output = (*e.model)(encoded.features);  // [n, outputs]
     result.loss = compute_loss(e.config.loss, output, encoded.targets).item();

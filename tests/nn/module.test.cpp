@@ -297,3 +297,28 @@ TEST_CASE("A module used twice is one set of parameters, saved under both names"
     opt.step();
     test::check_close(model.parameters()[0], before - step);
 }
+
+TEST_CASE("EvalModeGuard puts a module in eval mode and restores its mode, also on a throw",
+          "[nn][module]") {
+    nn::Sequential model(nn::Linear(2, 2), nn::Dropout(0.5));
+    {
+        const nn::EvalModeGuard guard(model);
+        CHECK_FALSE(model.is_training());
+        CHECK_FALSE(model[1].is_training());
+    }
+    CHECK(model.is_training());
+    CHECK(model[1].is_training());
+    model.eval();
+    {
+        const nn::EvalModeGuard guard(model);
+        CHECK_FALSE(model.is_training());
+    }
+    CHECK_FALSE(model.is_training());  // it was in eval mode: it stays there
+    model.train();
+    try {
+        const nn::EvalModeGuard guard(model);
+        throw Error("in the middle");
+    } catch (const Error&) {
+    }
+    CHECK(model.is_training());
+}

@@ -133,4 +133,22 @@ class Module {
     bool training_ = true;
 };
 
+// The module in eval mode for as long as this lives, then back in the mode
+// it was in: evaluating between training epochs (PyTorch's model.eval() ...
+// model.train()), which must leave BatchNorm's running statistics and
+// Dropout's draws alone, and training's mode as it was, also on a throw.
+class EvalModeGuard {
+  public:
+    explicit EvalModeGuard(Module& module) : module_(module), was_training_(module.is_training()) {
+        module.eval();
+    }
+    ~EvalModeGuard() { module_.train(was_training_); }
+    EvalModeGuard(const EvalModeGuard&) = delete;
+    EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+  private:
+    Module& module_;
+    bool was_training_;
+};
+
 }  // namespace tinynn::nn
