@@ -9,6 +9,8 @@
 // whose thread count only OPENBLAS_NUM_THREADS sets: --threads must match it,
 // so that no figure is labelled with a thread count it did not run at.
 
+#include "bench_cli.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -34,12 +36,7 @@ using W2Net = dlib::loss_multiclass_log<
 using W3Net = dlib::loss_multiclass_log<
     dlib::fc<10, dlib::relu<dlib::fc<256, dlib::relu<dlib::fc<256, dlib::input<Sample>>>>>>>;
 
-struct Options {
-    std::string workload;
-    int threads = 1;
-    int repeats = 5;
-    bool quick = false;
-};
+using Options = BenchOptions;
 
 // Row-major features and their labels.
 struct Data {
@@ -166,16 +163,6 @@ Result run_w3(const Options& o) {
     return r;
 }
 
-std::string json_list(const std::vector<double>& v) {
-    std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%s%.6g", i ? ", " : "", v[i]);
-        s += buf;
-    }
-    return s + "]";
-}
-
 int usage() {
     std::fprintf(stderr, "usage: dlib_bench <w2|w3> [--threads N] [--repeats R] [--quick]\n");
     return 2;
@@ -188,18 +175,7 @@ int main(int argc, char** argv) {
         return usage();
     Options o;
     o.workload = argv[1];
-    for (int i = 2; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "--threads" && i + 1 < argc)
-            o.threads = std::atoi(argv[++i]);
-        else if (arg == "--repeats" && i + 1 < argc)
-            o.repeats = std::atoi(argv[++i]);
-        else if (arg == "--quick")
-            o.quick = true;
-        else
-            return usage();
-    }
-    if (o.repeats < 1 || (o.workload != "w2" && o.workload != "w3"))
+    if (!parse_bench_options(argc, argv, 2, true, o) || (o.workload != "w2" && o.workload != "w3"))
         return usage();
     const char* blas_threads = std::getenv("OPENBLAS_NUM_THREADS");
     if (blas_threads == nullptr || std::atoi(blas_threads) != o.threads) {

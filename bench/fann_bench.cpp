@@ -9,6 +9,8 @@
 // (activations, steepness, error function, learning rate) is explained in
 // bench/README.md, "C and C++ peers".
 
+#include "bench_cli.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -23,10 +25,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Options {
-    int repeats = 5;
-    bool quick = false;
-};
+using Options = BenchOptions;
 
 // PyTorch's default Linear init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), for
 // every weight and bias, as W1's other sides start from. FANN's own
@@ -84,16 +83,7 @@ int usage() {
 
 int main(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "--repeats" && i + 1 < argc)
-            o.repeats = std::atoi(argv[++i]);
-        else if (arg == "--quick")
-            o.quick = true;
-        else
-            return usage();
-    }
-    if (o.repeats < 1)
+    if (!parse_bench_options(argc, argv, 1, false, o))
         return usage();
     const int steps = o.quick ? 1000 : 10000;
     fann_train_data* data = fann_create_train_from_callback(4, 2, 1, fill_xor);
@@ -101,7 +91,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "fann_bench: cannot create the training data\n");
         return 1;
     }
-    std::string rates;
+    std::vector<double> rates;
     float loss = 0;
     for (int rep = 0; rep < o.repeats; ++rep) {
         fann* ann = make_w1_net(static_cast<unsigned>(rep));
@@ -116,15 +106,13 @@ int main(int argc, char** argv) {
         for (int s = 0; s < steps; ++s)
             loss = fann_train_epoch(ann, data);
         const double secs = std::chrono::duration<double>(Clock::now() - start).count();
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%s%.6g", rep ? ", " : "", steps / secs);
-        rates += buf;
+        rates.push_back(steps / secs);
         fann_destroy(ann);
     }
     fann_destroy_train(data);
     std::printf(
         "{\"framework\": \"fann\", \"workload\": \"w1\", \"threads\": 1, \"quick\": %s, "
-        "\"unit\": \"steps/s\", \"values\": [%s], \"gflops\": [], \"last_loss\": %.6g}\n",
-        o.quick ? "true" : "false", rates.c_str(), static_cast<double>(loss));
+        "\"unit\": \"steps/s\", \"values\": %s, \"gflops\": [], \"last_loss\": %.6g}\n",
+        o.quick ? "true" : "false", json_list(rates).c_str(), static_cast<double>(loss));
     return std::isfinite(loss) ? 0 : 1;
 }

@@ -8,6 +8,8 @@
 // prints one JSON object: the workload, the unit, one rate per repeat, and
 // the last loss (so a run that silently stopped learning shows).
 
+#include "bench_cli.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -24,12 +26,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace F = tinynn::nn::functional;
 
-struct Options {
-    std::string workload;
-    int threads = 1;
-    int repeats = 5;
-    bool quick = false;  // a smoke run: a fraction of the work, same shapes
-};
+using Options = BenchOptions;
 
 struct Result {
     std::string unit;
@@ -254,22 +251,13 @@ constexpr const char* kProduct = "eigen";
 #endif
 
 void print_json(const Options& o, const Result& r) {
-    auto list = [](const std::vector<double>& v) {
-        std::string s = "[";
-        for (size_t i = 0; i < v.size(); ++i) {
-            char buf[64];
-            std::snprintf(buf, sizeof buf, "%s%.6g", i ? ", " : "", v[i]);
-            s += buf;
-        }
-        return s + "]";
-    };
     std::printf(
         "{\"framework\": \"tinynn\", \"workload\": \"%s\", \"threads\": %d, "
         "\"product_threads\": %d, \"product\": \"%s\", \"quick\": %s, \"unit\": \"%s\", "
         "\"values\": %s, \"gflops\": %s, \"last_loss\": %.6g}\n",
         o.workload.c_str(), o.threads, tinynn::get_num_threads(), kProduct,
-        o.quick ? "true" : "false", r.unit.c_str(), list(r.rates).c_str(), list(r.gflops).c_str(),
-        r.last_loss);
+        o.quick ? "true" : "false", r.unit.c_str(), json_list(r.rates).c_str(),
+        json_list(r.gflops).c_str(), r.last_loss);
 }
 
 int usage() {
@@ -286,18 +274,7 @@ int main(int argc, char** argv) {
         return usage();
     Options o;
     o.workload = argv[1];
-    for (int i = 2; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "--threads" && i + 1 < argc)
-            o.threads = std::atoi(argv[++i]);
-        else if (arg == "--repeats" && i + 1 < argc)
-            o.repeats = std::atoi(argv[++i]);
-        else if (arg == "--quick")
-            o.quick = true;
-        else
-            return usage();
-    }
-    if (o.repeats < 1)
+    if (!parse_bench_options(argc, argv, 2, true, o))
         return usage();
     try {
         tinynn::set_num_threads(o.threads);
