@@ -15,8 +15,10 @@ class Error : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+class Shape;
+
 // "[4, 5]", "[]" for a scalar: the notation every shape error uses.
-std::string format_shape(const std::vector<int64_t>& shape);
+std::string format_shape(const Shape& shape);
 
 // User text (a key, a name, a path) as a message may quote it: control
 // characters and NULs spelled out (\n, \x1b, \0) so the message stays one

@@ -9,10 +9,9 @@
 #include <Eigen/Core>
 
 #include "tinynn/error.hpp"
+#include "tinynn/shape.hpp"
 
 namespace tinynn {
-
-using Shape = std::vector<int64_t>;
 
 // Storage of every tensor: a row-major float matrix. A scalar {} is stored as
 // 1x1, a vector {n} as 1xn and a matrix {r, c} as rxc, so PyTorch's

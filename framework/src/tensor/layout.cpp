@@ -7,7 +7,12 @@
 
 namespace tinynn {
 
-std::string format_shape(const std::vector<int64_t>& shape) {
+void Shape::throw_too_many_dims() const {
+    throw Error("a shape has at most " + std::to_string(kMaxDims) + " dims; got more, starting " +
+                format_shape(*this));
+}
+
+std::string format_shape(const Shape& shape) {
     std::string s = "[";
     for (size_t i = 0; i < shape.size(); ++i) {
         if (i)
