@@ -28,6 +28,10 @@ Tensor Module::operator()(const Tensor& input) {
     return output;
 }
 
+bool Module::has_forward_hooks() const {
+    return hooks_.list && !hooks_.list->list.empty();
+}
+
 HookHandle Module::register_forward_hook(ForwardHook hook) {
     if (!hook)
         throw Error("register_forward_hook: the hook is empty");

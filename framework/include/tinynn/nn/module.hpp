@@ -50,6 +50,7 @@ class Module {
     Tensor operator()(const Tensor& input);
 
     HookHandle register_forward_hook(ForwardHook hook);
+    bool has_forward_hooks() const;
 
     // Calls fn on every submodule (depth first, children before their parent)
     // and then on this module, as torch's Module.apply.
