@@ -61,14 +61,16 @@ struct Diagnostics::Scratch {
 
 namespace {
 
-ProbeStats probe_stats(ProbeValues& v, double sum, double sum_sq, DistributionScratch& scratch) {
+ProbeStats probe_stats(ProbeValues& v, double sum, double sum_sq, bool histograms,
+                       DistributionScratch& scratch) {
     ProbeStats s;
     const auto n = static_cast<double>(v.outputs.size());
     s.mean = sum / n;
     s.std = std::sqrt(std::max(0.0, sum_sq / n - s.mean * s.mean));
     // Sums of floats in double are finite exactly when every value is.
     const Range outputs = range_of(v.outputs, std::isfinite(sum) && std::isfinite(sum_sq));
-    s.outputs = histogram_of(v.outputs, outputs, kHistogramBins, scratch);
+    if (histograms)
+        s.outputs = histogram_of(v.outputs, outputs, kHistogramBins, scratch);
     std::array<double, 3> at{};
     percentiles_of(v.outputs, outputs, std::array{2.0, 50.0, 98.0}, at, scratch);
     s.p2 = at[0];
@@ -284,9 +286,9 @@ void Diagnostics::measure_probe() {
         append(v.outputs, s.output.matrix());
         for (Eigen::Index r = 0; in.cols() > 0 && r < in.rows(); ++r)
             v.unit0_inputs.push_back(in(r, 0));
-        if (v.positive.empty())
+        if (probe_.histograms && v.positive.empty())
             v.positive.assign(static_cast<size_t>(in.cols()), 0);
-        if (static_cast<int64_t>(v.positive.size()) == in.cols()) {
+        if (probe_.histograms && static_cast<int64_t>(v.positive.size()) == in.cols()) {
             // Row by row, all units at once (the rows are contiguous).
             const auto units = static_cast<size_t>(in.cols());
             int64_t* positive = v.positive.data();
@@ -297,7 +299,7 @@ void Diagnostics::measure_probe() {
             }
         }
         v.rows += in.rows();
-        if (s.input.requires_grad()) {
+        if (probe_.histograms && s.input.requires_grad()) {
             inputs.push_back(s.input);
             input_of.push_back(s.watched);
         }
@@ -329,8 +331,8 @@ void Diagnostics::measure_probe() {
     size_t next = 0;
     for (size_t i = 0; i < watched_.size(); ++i)
         if (!values[i].outputs.empty()) {
-            watched_[i].probe =
-                probe_stats(values[i], sums[next], sums[layers + next], scratch.distribution);
+            watched_[i].probe = probe_stats(values[i], sums[next], sums[layers + next],
+                                            probe_.histograms, scratch.distribution);
             ++next;
         }
 }

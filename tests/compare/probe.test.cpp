@@ -172,6 +172,38 @@ TEST_CASE("The probe's distributions, histograms and firing frequencies match Py
     }
 }
 
+TEST_CASE("A probe without histograms measures the same, with no histogram nor firing",
+          "[compare][diagnostics][probe]") {
+    const auto& c = oracle();
+    const auto measure = [&](bool histograms) {
+        nn::Sequential model = oracle_model();
+        model.train();
+        Diagnostics diagnostics(Diagnostics::Probe{.features = c.inputs.at("x"),
+                                                   .targets = c.inputs.at("y"),
+                                                   .loss = mse,
+                                                   .histograms = histograms});
+        diagnostics.on_train_begin(model);
+        EpochMetrics metrics;
+        TrainState state;
+        diagnostics.on_epoch_end(metrics, state);
+        diagnostics.on_train_end(model, {});
+        return metrics.diagnostics->activations;
+    };
+    const std::vector<ActivationStats> with = measure(true), without = measure(false);
+    REQUIRE(with.size() == without.size());
+    for (size_t l = 0; l < with.size(); ++l) {
+        REQUIRE(without[l].probe);
+        const ProbeStats &a = *with[l].probe, &b = *without[l].probe;
+        CHECK(std::vector{a.mean, a.std, a.p2, a.p50, a.p98, a.unit0_input_p15, a.unit0_input_p50,
+                          a.unit0_input_p85} == std::vector{b.mean, b.std, b.p2, b.p50, b.p98,
+                                                            b.unit0_input_p15, b.unit0_input_p50,
+                                                            b.unit0_input_p85});
+        CHECK(b.outputs.counts.empty());
+        CHECK_FALSE(b.gradients);
+        CHECK(b.firing.empty());
+    }
+}
+
 TEST_CASE("The update-to-weight ratio of an SGD step matches PyTorch's",
           "[compare][diagnostics][oracle]") {
     const auto& c = oracle();

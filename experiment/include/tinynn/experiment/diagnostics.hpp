@@ -31,6 +31,10 @@ class Diagnostics : public Callback {
         Tensor features;  // [rows, inputs], as the model takes them
         Tensor targets;   // as `loss` takes them
         std::function<Tensor(const Tensor& output, const Tensor& targets)> loss{};
+        // ProbeStats' histograms and firing frequencies too. Without them the
+        // probe takes no backward pass: compare draws them for one run of
+        // each activation, and measures the rest without.
+        bool histograms = true;
     };
     // At most this many rows make a probe (Glorot & Bengio used 300).
     static constexpr int64_t kProbeRows = 256;
