@@ -179,18 +179,36 @@ void Diagnostics::observe_forward(const Tensor& model_output) {
             w.stats.units = output.cols();
             w.alive.setConstant(output.cols(), false);
         }
+        // Plain loops over the rows, which the compiler vectorises (Eigen's
+        // count() and colwise().any() of a comparison run one value at a time).
+        const auto units = static_cast<size_t>(output.cols());
         if (w.alive.size() == output.cols()) {
+            bool* alive = w.alive.data();
             if (w.health == nn::UnitHealth::dead_output)
-                w.alive = w.alive || (output.array() > 0).colwise().any();
-            else if (w.health == nn::UnitHealth::dead_input)
-                w.alive = w.alive || (input.array() >= 0).colwise().any();
+                for (Eigen::Index r = 0; r < output.rows(); ++r) {
+                    const float* row = output.data() + static_cast<size_t>(r) * units;
+                    for (size_t u = 0; u < units; ++u)
+                        alive[u] = alive[u] || row[u] > 0;
+                }
+            else if (w.health == nn::UnitHealth::dead_input && input.cols() == output.cols())
+                for (Eigen::Index r = 0; r < input.rows(); ++r) {
+                    const float* row = input.data() + static_cast<size_t>(r) * units;
+                    for (size_t u = 0; u < units; ++u)
+                        alive[u] = alive[u] || row[u] >= 0;
+                }
         }
         const auto margin = static_cast<float>(kSaturationMargin) * (w.high - w.low);
+        const float below = w.low + margin, above = w.high - margin;
+        const float* v = output.data();
+        const auto n = static_cast<size_t>(output.size());
+        int64_t saturated = 0;
         if (w.health == nn::UnitHealth::saturated)
-            w.saturated +=
-                ((output.array() < w.low + margin) || (output.array() > w.high - margin)).count();
+            for (size_t i = 0; i < n; ++i)
+                saturated += (v[i] < below) | (v[i] > above);
         else if (w.health == nn::UnitHealth::saturated_low)
-            w.saturated += (output.array() < w.low + margin).count();
+            for (size_t i = 0; i < n; ++i)
+                saturated += v[i] < below;
+        w.saturated += saturated;
         w.sum += sums[i];
         w.outputs += output.size();
     }

@@ -74,17 +74,34 @@ void advance_mixed(std::span<const SumSeries> series, std::span<double> sums, co
     std::array<const float*, K> values{}, minus{};
     std::array<Term, K> terms{};
     std::array<double, K> acc{};
+    bool differences = false;
     for (size_t k = 0; k < K; ++k) {
         const SumSeries& s = series[lanes.series[k]];
         values[k] = s.values + lanes.at[k];
         minus[k] = s.minus ? s.minus + lanes.at[k] : nullptr;
         terms[k] = s.term;
         acc[k] = sums[lanes.series[k]];
+        differences = differences || s.term == Term::square_of_difference;
     }
-    for (size_t i = 0; i < steps; ++i) {
+    if (differences) {
+        for (size_t i = 0; i < steps; ++i) {
 #pragma GCC unroll 8
+            for (size_t k = 0; k < K; ++k)
+                acc[k] += term_at(terms[k], values[k], minus[k], i);
+        }
+    } else {
+        // Values and squares: d * d or d * 1, the same bits as d itself,
+        // chosen without a branch (the probe's sums and squares together).
+        std::array<bool, K> squares{};
         for (size_t k = 0; k < K; ++k)
-            acc[k] += term_at(terms[k], values[k], minus[k], i);
+            squares[k] = terms[k] == Term::square;
+        for (size_t i = 0; i < steps; ++i) {
+#pragma GCC unroll 8
+            for (size_t k = 0; k < K; ++k) {
+                const auto d = static_cast<double>(values[k][i]);
+                acc[k] += d * (squares[k] ? d : 1.0);
+            }
+        }
     }
     for (size_t k = 0; k < K; ++k)
         sums[lanes.series[k]] = acc[k];

@@ -7,7 +7,8 @@
 // the one before, so one series at a time is bound by the adder's latency;
 // here up to eight series advance together and their additions overlap.
 // The diagnostics take a dozen such sums per training step and two per layer
-// on the probe (bench/README.md, issue 17).
+// on the probe (bench/README.md, issue 17). A float's square is exact in
+// double, so whether a multiply and its add are fused changes no bit.
 
 #include <cstddef>
 #include <span>

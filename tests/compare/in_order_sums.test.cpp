@@ -65,6 +65,18 @@ TEST_CASE("in_order_sums gives the bits of Eigen's sum and norm of a cast to dou
         INFO("series " << k);
         CHECK(same_bits(got[k], want[k]));
     }
+    // Values and squares together, without differences, take their own path.
+    std::vector<SumSeries> mixed;
+    std::vector<double> mixed_want;
+    for (size_t k = 0; k < series.size(); ++k)
+        if (k % 3 != 2) {
+            mixed.push_back(series[k]);
+            mixed_want.push_back(want[k]);
+        }
+    std::vector<double> got_mixed(mixed.size());
+    in_order_sums(mixed, got_mixed);
+    for (size_t k = 0; k < mixed.size(); ++k)
+        CHECK(same_bits(got_mixed[k], mixed_want[k]));
     // One kind alone takes the specialised path.
     std::vector<SumSeries> squares;
     for (size_t k = 1; k < series.size(); k += 3)
