@@ -95,9 +95,9 @@ void count_ranks(std::span<const float> values, std::span<const size_t> ranks,
 constexpr size_t kBuckets = 1024;
 
 // Appends each value of a `wanted` bucket, other than `low` and `high`, at
-// to[its index in wanted]. With AVX-512, sixteen values at a time through
-// compress-stores: the scalar loop's branch on every value was most of a
-// selection's time.
+// to[its index in wanted], which has room for 16 floats more than it takes.
+// With AVX-512, sixteen values at a time through compresses: the scalar
+// loop's branch on every value was most of a selection's time.
 void collect(std::span<const float> values, const uint16_t* bucket, std::span<const size_t> wanted,
              float low, float high, std::array<float*, 16>& to, std::vector<int>& member_of) {
     const size_t n = values.size();
@@ -115,7 +115,10 @@ void collect(std::span<const float> values, const uint16_t* bucket, std::span<co
             const __mmask16 take =
                 inner & _mm512_cmpeq_epi32_mask(b, _mm512_set1_epi32(static_cast<int>(wanted[w])));
             if (take) {
-                _mm512_mask_compressstoreu_ps(to[w], take, x);
+                // Compressed in a register, then stored whole (the buffer
+                // has room): a compress straight to memory is microcoded on
+                // AMD's Zen 4, ~70 % of this loop when measured.
+                _mm512_storeu_ps(to[w], _mm512_maskz_compress_ps(take, x));
                 to[w] += __builtin_popcount(take);
             }
         }
@@ -211,7 +214,8 @@ void select_finite(std::span<const float> values, const Range& range, std::span<
         members.resize(n_wanted);
     std::array<float*, 16> to{};
     for (size_t w = 0; w < n_wanted; ++w) {
-        members[w].resize(static_cast<size_t>(scratch.count[wanted[w]]));
+        // Room for a whole vector's store past the last value collected.
+        members[w].resize(static_cast<size_t>(scratch.count[wanted[w]]) + 16);
         to[w] = members[w].data();
     }
     const std::array<float*, 16> start = to;
