@@ -177,24 +177,24 @@ void Diagnostics::observe_forward(const Tensor& model_output) {
         const Matrix& output = observed[i]->output.matrix();
         if (w.alive.size() == 0) {
             w.stats.units = output.cols();
-            w.alive.setConstant(output.cols(), false);
+            w.alive.setConstant(output.cols(), 0);
         }
         // Plain loops over the rows, which the compiler vectorises (Eigen's
         // count() and colwise().any() of a comparison run one value at a time).
         const auto units = static_cast<size_t>(output.cols());
         if (w.alive.size() == output.cols()) {
-            bool* alive = w.alive.data();
+            uint8_t* alive = w.alive.data();
             if (w.health == nn::UnitHealth::dead_output)
                 for (Eigen::Index r = 0; r < output.rows(); ++r) {
                     const float* row = output.data() + static_cast<size_t>(r) * units;
                     for (size_t u = 0; u < units; ++u)
-                        alive[u] = alive[u] || row[u] > 0;
+                        alive[u] |= row[u] > 0 ? 1 : 0;
                 }
             else if (w.health == nn::UnitHealth::dead_input && input.cols() == output.cols())
                 for (Eigen::Index r = 0; r < input.rows(); ++r) {
                     const float* row = input.data() + static_cast<size_t>(r) * units;
                     for (size_t u = 0; u < units; ++u)
-                        alive[u] = alive[u] || row[u] >= 0;
+                        alive[u] |= row[u] >= 0 ? 1 : 0;
                 }
         }
         const auto margin = static_cast<float>(kSaturationMargin) * (w.high - w.low);

@@ -60,7 +60,9 @@ class Diagnostics : public Callback {
         nn::UnitHealth health = nn::UnitHealth::none;
         float low = 0, high = 0;  // output range, for saturation
         bool is_output = false;   // its output is the model's: a prediction, not a unit
-        Eigen::Array<bool, 1, Eigen::Dynamic> alive;  // [units], dead_* kinds
+        // [units], dead_* kinds: 1 once a unit was alive (bytes, not bool,
+        // which the compiler cannot vectorise)
+        Eigen::Array<uint8_t, 1, Eigen::Dynamic> alive;
         double sum = 0;
         int64_t saturated = 0;
         int64_t outputs = 0;
