@@ -77,14 +77,18 @@ TEST_CASE("in_order_sums gives the bits of Eigen's sum and norm of a cast to dou
     in_order_sums(mixed, got_mixed);
     for (size_t k = 0; k < mixed.size(); ++k)
         CHECK(same_bits(got_mixed[k], mixed_want[k]));
-    // One kind alone takes the specialised path.
-    std::vector<SumSeries> squares;
-    for (size_t k = 1; k < series.size(); k += 3)
-        squares.push_back(series[k]);
-    std::vector<double> got_squares(squares.size());
-    in_order_sums(squares, got_squares);
-    for (size_t k = 0; k < squares.size(); ++k)
-        CHECK(same_bits(got_squares[k], want[3 * k + 1]));
+    // One kind alone takes the specialised path, for each kind.
+    for (size_t kind = 0; kind < 3; ++kind) {
+        std::vector<SumSeries> alike;
+        for (size_t k = kind; k < series.size(); k += 3)
+            alike.push_back(series[k]);
+        std::vector<double> got_alike(alike.size());
+        in_order_sums(alike, got_alike);
+        for (size_t k = 0; k < alike.size(); ++k) {
+            INFO("kind " << kind << ", series " << k);
+            CHECK(same_bits(got_alike[k], want[3 * k + kind]));
+        }
+    }
 }
 
 TEST_CASE("in_order_sums from zero gives the bits of a loop from 0, -0 included",
