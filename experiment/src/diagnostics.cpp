@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "distribution.hpp"
+#include "in_order_sums.hpp"
 #include "tinynn/autograd.hpp"
 #include "tinynn/error.hpp"
 #include "tinynn/nn/linear.hpp"
@@ -22,6 +24,11 @@ void append(std::vector<float>& to, const Matrix& m) {
     to.insert(to.end(), m.data(), m.data() + m.size());
 }
 
+SumSeries squares_of(const Matrix& m) {
+    return {
+        .values = m.data(), .size = static_cast<size_t>(m.size()), .term = SumSeries::Term::square};
+}
+
 // What a probe pass saw of one hidden activation module (called once or,
 // when the model reuses the module, more often).
 struct ProbeValues {
@@ -31,29 +38,56 @@ struct ProbeValues {
     bool has_gradients = false;
 };
 
-ProbeStats probe_stats(ProbeValues& v) {
+}  // namespace
+
+// Kept from one batch and epoch to the next, so that they allocate nothing
+// once they have grown: the probe's freed buffers were returned to the
+// system and faulted back in at every epoch (bench/README.md, issue 17).
+struct Diagnostics::Scratch {
+    std::vector<ProbeValues> probe;    // per watched module
+    std::vector<Tensor> probe_inputs;  // the hidden modules' inputs that gradients reach
+    std::vector<size_t> input_of;
+    std::vector<const Seen*> observed;  // the training forward's hidden calls
+    std::vector<SumSeries> series;
+    std::vector<double> sums;
+    DistributionScratch distribution;
+
+    std::span<double> sums_of_series() {
+        sums.resize(series.size());
+        in_order_sums(series, sums);
+        return sums;
+    }
+};
+
+namespace {
+
+ProbeStats probe_stats(ProbeValues& v, double sum, double sum_sq, bool histograms,
+                       DistributionScratch& scratch) {
     ProbeStats s;
-    double sum = 0, sum_sq = 0;
-    for (const float x : v.outputs) {
-        sum += x;
-        sum_sq += static_cast<double>(x) * x;
-    }
     const auto n = static_cast<double>(v.outputs.size());
-    if (n > 0) {
-        s.mean = sum / n;
-        s.std = std::sqrt(std::max(0.0, sum_sq / n - s.mean * s.mean));
+    s.mean = sum / n;
+    s.std = std::sqrt(std::max(0.0, sum_sq / n - s.mean * s.mean));
+    // Sums of floats in double are finite exactly when every value is.
+    const Range outputs = range_of(v.outputs, std::isfinite(sum) && std::isfinite(sum_sq));
+    if (histograms)
+        s.outputs = histogram_of(v.outputs, outputs, kHistogramBins, scratch);
+    std::array<double, 3> at{};
+    percentiles_of(v.outputs, outputs, std::array{2.0, 50.0, 98.0}, at, scratch);
+    s.p2 = at[0];
+    s.p50 = at[1];
+    s.p98 = at[2];
+    if (!v.unit0_inputs.empty()) {
+        percentiles_of(v.unit0_inputs, range_of(v.unit0_inputs), std::array{15.0, 50.0, 85.0}, at,
+                       scratch);
+        s.unit0_input_p15 = at[0];
+        s.unit0_input_p50 = at[1];
+        s.unit0_input_p85 = at[2];
     }
-    s.outputs = histogram_of(v.outputs);
-    const std::vector<double> outputs = percentiles(v.outputs, {2, 50, 98});
-    s.p2 = outputs[0];
-    s.p50 = outputs[1];
-    s.p98 = outputs[2];
-    const std::vector<double> unit0 = percentiles(v.unit0_inputs, {15, 50, 85});
-    s.unit0_input_p15 = unit0[0];
-    s.unit0_input_p50 = unit0[1];
-    s.unit0_input_p85 = unit0[2];
     if (v.has_gradients)
-        s.gradients = histogram_of(v.gradients);
+        s.gradients = v.gradients.empty() ? histogram_of(v.gradients)
+                                          : histogram_of(v.gradients, range_of(v.gradients),
+                                                         kHistogramBins, scratch);
+    s.firing.reserve(v.positive.size());
     for (const int64_t p : v.positive)
         s.firing.push_back(v.rows ? static_cast<double>(p) / static_cast<double>(v.rows) : 0.0);
     return s;
@@ -61,160 +95,12 @@ ProbeStats probe_stats(ProbeValues& v) {
 
 }  // namespace
 
-namespace {
+Diagnostics::Diagnostics() : scratch_(std::make_unique<Scratch>()) {}
 
-struct Range {
-    float low, high;
-    bool finite;  // no NaN or infinity among the values
-};
+Diagnostics::~Diagnostics() = default;
 
-// Of non-empty `values`, through Eigen's vectorised reductions
-// (std::minmax_element's pairwise branches take several times as long).
-Range range_of(const std::vector<float>& values) {
-    const Eigen::Map<const Eigen::ArrayXf> v(values.data(),
-                                             static_cast<Eigen::Index>(values.size()));
-    return {v.minCoeff(), v.maxCoeff(), v.allFinite()};
-}
-
-// counts[b] += how many of `bins` are b. Four interleaved tallies: runs of
-// one bin (a saturated layer's outputs) would otherwise wait on the same
-// counter's store at every value.
-template <class Bin>
-void tally(const Bin* bins, size_t n, std::vector<int64_t>& counts) {
-    std::vector<uint32_t> partial(4 * counts.size(), 0);
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (size_t lane = 0; lane < 4; ++lane)
-            ++partial[4 * bins[i + lane] + lane];
-    for (; i < n; ++i)
-        ++partial[4 * bins[i]];
-    for (size_t b = 0; b < counts.size(); ++b)
-        counts[b] += partial[4 * b] + partial[4 * b + 1] + partial[4 * b + 2] + partial[4 * b + 3];
-}
-
-// The values of `values` at the given ranks (0-based, ascending order), at
-// once. Selection by buckets: one pass counts the values in kBuckets
-// equal-width buckets between the minimum and the maximum (a monotone map,
-// so a rank's value lies in the bucket where the running count passes it),
-// a second collects the few buckets holding the ranks asked for, and each
-// is ordered alone. For a probe layer's 8,192 outputs that is two passes
-// instead of three nth_elements and their neighbours' min_elements, which
-// took a third of the README's compare (bench/README.md, its profile).
-std::vector<float> values_at_ranks(std::vector<float>& values, const std::vector<size_t>& ranks) {
-    constexpr size_t kBuckets = 1024;
-    std::vector<float> out(ranks.size());
-    const Range range = range_of(values);
-    if (values.size() < 4 * kBuckets || !range.finite || range.low == range.high) {
-        // Few values, or NaN and infinities, which the buckets cannot place:
-        // sorting orders them as nth_element did.
-        std::sort(values.begin(), values.end());
-        for (size_t i = 0; i < ranks.size(); ++i)
-            out[i] = values[ranks[i]];
-        return out;
-    }
-    // Each value's bucket, in float (monotone too) in a pass the compiler
-    // vectorises; the two passes after it read these.
-    const float low = range.low, scale = static_cast<float>(kBuckets) / (range.high - range.low);
-    std::vector<uint16_t> bucket(values.size());
-    for (size_t i = 0; i < values.size(); ++i) {
-        const float x = (values[i] - low) * scale;
-        bucket[i] = static_cast<uint16_t>(x < static_cast<float>(kBuckets) ? static_cast<int>(x)
-                                                                           : kBuckets - 1);
-    }
-    std::vector<int64_t> count(kBuckets, 0);
-    tally(bucket.data(), bucket.size(), count);
-    std::vector<size_t> before(kBuckets + 1, 0);  // before[b]: values in buckets below b
-    for (size_t b = 0; b < kBuckets; ++b)
-        before[b + 1] = before[b] + static_cast<size_t>(count[b]);
-    // The bucket of each rank: the last b with before[b] <= rank.
-    std::vector<size_t> bucket_of_rank(ranks.size());
-    for (size_t i = 0; i < ranks.size(); ++i)
-        bucket_of_rank[i] = static_cast<size_t>(
-            std::upper_bound(before.begin(), before.end(), ranks[i]) - before.begin() - 1);
-    std::vector<size_t> wanted = bucket_of_rank;
-    std::sort(wanted.begin(), wanted.end());
-    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-    std::vector<std::vector<float>> members(wanted.size());
-    std::vector<int> member_of(kBuckets, -1);  // bucket -> its index in wanted, or -1
-    for (size_t w = 0; w < wanted.size(); ++w)
-        member_of[wanted[w]] = static_cast<int>(w);
-    for (size_t i = 0; i < values.size(); ++i)
-        if (const int w = member_of[bucket[i]]; w >= 0)
-            members[static_cast<size_t>(w)].push_back(values[i]);
-    for (size_t i = 0; i < ranks.size(); ++i) {
-        const size_t w = static_cast<size_t>(
-            std::lower_bound(wanted.begin(), wanted.end(), bucket_of_rank[i]) - wanted.begin());
-        std::vector<float>& m = members[w];
-        const auto k = static_cast<std::ptrdiff_t>(ranks[i] - before[bucket_of_rank[i]]);
-        std::nth_element(m.begin(), m.begin() + k, m.end());
-        out[i] = m[static_cast<size_t>(k)];
-    }
-    return out;
-}
-
-}  // namespace
-
-std::vector<double> percentiles(std::vector<float>& values, const std::vector<double>& qs) {
-    std::vector<double> out(qs.size(), 0.0);
-    if (values.empty())
-        return out;
-    // Rank q/100 * (n - 1), between its two neighbours.
-    const size_t last = values.size() - 1;
-    std::vector<double> rank(qs.size());
-    std::vector<size_t> ranks;
-    for (size_t i = 0; i < qs.size(); ++i) {
-        rank[i] = std::clamp(qs[i], 0.0, 100.0) / 100.0 * static_cast<double>(last);
-        const auto below = static_cast<size_t>(std::floor(rank[i]));
-        ranks.push_back(below);
-        ranks.push_back(std::min(below + 1, last));
-    }
-    const std::vector<float> at = values_at_ranks(values, ranks);
-    for (size_t i = 0; i < qs.size(); ++i) {
-        const double low = at[2 * i], high = at[2 * i + 1];
-        out[i] = low + (rank[i] - std::floor(rank[i])) * (high - low);
-    }
-    return out;
-}
-
-double percentile(std::vector<float>& values, double q) {
-    return percentiles(values, {q})[0];
-}
-
-Histogram histogram_of(const std::vector<float>& values, int bins) {
-    Histogram h;
-    h.counts.assign(static_cast<size_t>(std::max(bins, 1)), 0);
-    if (values.empty())
-        return h;
-    const Range range = range_of(values);
-    h.low = range.low;
-    h.high = range.high;
-    if (!(range.high > range.low)) {  // one value: all in the first bin
-        h.counts[0] = static_cast<int64_t>(values.size());
-        return h;
-    }
-    // torch.histc's bin, in float as it computes it: (v - min) / (max - min)
-    // * bins, the maximum in the last bin. The bins are computed in one
-    // vectorised pass, then counted: a division per value in the counting
-    // loop was an eighth of the README's compare (bench/README.md).
-    const float low = range.low, span = range.high - range.low,
-                count = static_cast<float>(h.counts.size());
-    const int last = static_cast<int>(h.counts.size()) - 1;
-    constexpr size_t kChunk = 1024;
-    int bin_of[kChunk];
-    for (size_t start = 0; start < values.size(); start += kChunk) {
-        const size_t n = std::min(kChunk, values.size() - start);
-        const float* v = values.data() + start;
-        for (size_t i = 0; i < n; ++i) {
-            const float x = (v[i] - low) / span * count;
-            // Compared before the conversion, which NaN would make undefined.
-            bin_of[i] = x < count ? (x > 0.0f ? static_cast<int>(x) : 0) : last;
-        }
-        tally(bin_of, n, h.counts);
-    }
-    return h;
-}
-
-Diagnostics::Diagnostics(Probe probe) : probe_(std::move(probe)) {
+Diagnostics::Diagnostics(Probe probe)
+    : probe_(std::move(probe)), scratch_(std::make_unique<Scratch>()) {
     if (probe_.features.defined() && !probe_.loss)
         throw Error("Diagnostics: a probe needs a loss function; expected Probe::loss, found none");
 }
@@ -248,6 +134,7 @@ void Diagnostics::on_train_begin(nn::Module& model) {
     grad_norm_sums_.assign(weights_.size(), 0.0);
     update_ratio_sums_.assign(weights_.size(), 0.0);
     before_step_.resize(weights_.size());
+    before_norms_.assign(weights_.size(), 0.0);
     // The model's own hook runs after every layer's: only then is it known
     // which activation produced the output (an output sigmoid is the
     // prediction, not a hidden unit).
@@ -255,13 +142,7 @@ void Diagnostics::on_train_begin(nn::Module& model) {
         model.register_forward_hook([this](nn::Module&, const Tensor&, const Tensor& output) {
             if (!armed_)
                 return;
-            for (const Seen& s : seen_) {
-                Watched& w = watched_[s.watched];
-                if (s.output.impl() == output.impl())
-                    w.is_output = true;
-                if (!w.is_output)  // [batch, units]
-                    observe(w, s.input.matrix(), s.output.matrix());
-            }
+            observe_forward(output);
             seen_.clear();
             armed_ = false;
         }));
@@ -272,46 +153,106 @@ void Diagnostics::on_batch_begin(TrainState&) {
     seen_.clear();
 }
 
-void Diagnostics::observe(Watched& w, const Matrix& input, const Matrix& output) {
-    if (w.alive.size() == 0) {
-        w.stats.units = output.cols();
-        w.alive.setConstant(output.cols(), false);
+void Diagnostics::observe_forward(const Tensor& model_output) {
+    std::vector<const Seen*>& observed = scratch_->observed;
+    observed.clear();
+    for (const Seen& s : seen_) {
+        Watched& w = watched_[s.watched];
+        if (s.output.impl() == model_output.impl())
+            w.is_output = true;
+        if (!w.is_output)
+            observed.push_back(&s);
     }
-    if (w.alive.size() == output.cols()) {
-        if (w.health == nn::UnitHealth::dead_output)
-            w.alive = w.alive || (output.array() > 0).colwise().any();
-        else if (w.health == nn::UnitHealth::dead_input)
-            w.alive = w.alive || (input.array() >= 0).colwise().any();
+    // The outputs' sums, every layer's at once.
+    std::vector<SumSeries>& series = scratch_->series;
+    series.clear();
+    for (const Seen* s : observed) {
+        const Matrix& output = s->output.matrix();
+        series.push_back({.values = output.data(), .size = static_cast<size_t>(output.size())});
     }
-    const auto margin = static_cast<float>(kSaturationMargin) * (w.high - w.low);
-    if (w.health == nn::UnitHealth::saturated)
-        w.saturated +=
-            ((output.array() < w.low + margin) || (output.array() > w.high - margin)).count();
-    else if (w.health == nn::UnitHealth::saturated_low)
-        w.saturated += (output.array() < w.low + margin).count();
-    w.sum += static_cast<double>(output.cast<double>().sum());
-    w.outputs += output.size();
+    const std::span<const double> sums = scratch_->sums_of_series();
+    for (size_t i = 0; i < observed.size(); ++i) {
+        Watched& w = watched_[observed[i]->watched];
+        const Matrix& input = observed[i]->input.matrix();  // [batch, units]
+        const Matrix& output = observed[i]->output.matrix();
+        if (w.alive.size() == 0) {
+            w.stats.units = output.cols();
+            w.alive.setConstant(output.cols(), 0);
+        }
+        // Plain loops over the rows, which the compiler vectorises (Eigen's
+        // count() and colwise().any() of a comparison run one value at a time).
+        const auto units = static_cast<size_t>(output.cols());
+        if (w.alive.size() == output.cols()) {
+            uint8_t* alive = w.alive.data();
+            if (w.health == nn::UnitHealth::dead_output)
+                for (Eigen::Index r = 0; r < output.rows(); ++r) {
+                    const float* row = output.data() + static_cast<size_t>(r) * units;
+                    for (size_t u = 0; u < units; ++u)
+                        alive[u] |= row[u] > 0 ? 1 : 0;
+                }
+            else if (w.health == nn::UnitHealth::dead_input && input.cols() == output.cols())
+                for (Eigen::Index r = 0; r < input.rows(); ++r) {
+                    const float* row = input.data() + static_cast<size_t>(r) * units;
+                    for (size_t u = 0; u < units; ++u)
+                        alive[u] |= row[u] >= 0 ? 1 : 0;
+                }
+        }
+        const auto margin = static_cast<float>(kSaturationMargin) * (w.high - w.low);
+        const float below = w.low + margin, above = w.high - margin;
+        const float* v = output.data();
+        const auto n = static_cast<size_t>(output.size());
+        int64_t saturated = 0;
+        if (w.health == nn::UnitHealth::saturated)
+            for (size_t i = 0; i < n; ++i)
+                saturated += (v[i] < below) | (v[i] > above);
+        else if (w.health == nn::UnitHealth::saturated_low)
+            for (size_t i = 0; i < n; ++i)
+                saturated += v[i] < below;
+        w.saturated += saturated;
+        w.sum += sums[i];
+        w.outputs += output.size();
+    }
 }
 
 void Diagnostics::on_after_backward(nn::Module&, TrainState&) {
     armed_ = false;
+    // The gradients' norms and the weights' before the step, all at once.
+    std::vector<SumSeries>& series = scratch_->series;
+    series.clear();
     for (size_t i = 0; i < weights_.size(); ++i) {
+        before_step_[i] = weights_[i].second.matrix();  // same size each step: no allocation
+        series.push_back(squares_of(before_step_[i]));
         const Tensor g = weights_[i].second.grad();
         if (g.defined())
-            grad_norm_sums_[i] += static_cast<double>(g.matrix().cast<double>().norm());
-        before_step_[i] = weights_[i].second.matrix();  // same size each step: no allocation
+            series.push_back(squares_of(g.matrix()));
+    }
+    const std::span<const double> sums = scratch_->sums_of_series();
+    size_t next = 0;
+    for (size_t i = 0; i < weights_.size(); ++i) {
+        before_norms_[i] = std::sqrt(sums[next++]);
+        if (weights_[i].second.grad().defined())
+            grad_norm_sums_[i] += std::sqrt(sums[next++]);
     }
     ++batches_;
 }
 
 void Diagnostics::on_batch_end(TrainState&) {
-    for (size_t i = 0; i < weights_.size(); ++i) {
-        const Matrix& before = before_step_[i];
-        const double size = before.cast<double>().norm();
-        if (size > 0)
-            update_ratio_sums_[i] +=
-                (weights_[i].second.matrix() - before).cast<double>().norm() / size;
-    }
+    // How far each step moved each weight, all at once.
+    std::vector<SumSeries>& series = scratch_->series;
+    series.clear();
+    for (size_t i = 0; i < weights_.size(); ++i)
+        if (before_norms_[i] > 0) {
+            const Matrix& after = weights_[i].second.matrix();
+            series.push_back({.values = after.data(),
+                              .minus = before_step_[i].data(),
+                              .size = static_cast<size_t>(after.size()),
+                              .term = SumSeries::Term::square_of_difference});
+        }
+    const std::span<const double> sums = scratch_->sums_of_series();
+    size_t next = 0;
+    for (size_t i = 0; i < weights_.size(); ++i)
+        if (before_norms_[i] > 0)
+            update_ratio_sums_[i] += std::sqrt(sums[next++]) / before_norms_[i];
     ++steps_;
 }
 
@@ -339,9 +280,21 @@ void Diagnostics::measure_probe() {
         probing_ = false;
     }
 
-    std::vector<ProbeValues> values(watched_.size());
-    std::vector<Tensor> inputs;  // the hidden modules' inputs that gradients reach
-    std::vector<size_t> input_of;
+    Scratch& scratch = *scratch_;
+    std::vector<ProbeValues>& values = scratch.probe;
+    values.resize(watched_.size());
+    for (ProbeValues& v : values) {
+        v.outputs.clear();
+        v.unit0_inputs.clear();
+        v.gradients.clear();
+        v.positive.clear();
+        v.rows = 0;
+        v.has_gradients = false;
+    }
+    std::vector<Tensor>& inputs = scratch.probe_inputs;
+    std::vector<size_t>& input_of = scratch.input_of;
+    inputs.clear();
+    input_of.clear();
     for (const Seen& s : seen_) {
         Watched& w = watched_[s.watched];
         if (w.is_output || s.output.impl() == output.impl())
@@ -349,15 +302,22 @@ void Diagnostics::measure_probe() {
         ProbeValues& v = values[s.watched];
         const Matrix& in = s.input.matrix();  // [rows, units]
         append(v.outputs, s.output.matrix());
-        if (in.cols() > 0)
-            append(v.unit0_inputs, in.col(0));
-        if (v.positive.empty())
+        for (Eigen::Index r = 0; in.cols() > 0 && r < in.rows(); ++r)
+            v.unit0_inputs.push_back(in(r, 0));
+        if (probe_.histograms && v.positive.empty())
             v.positive.assign(static_cast<size_t>(in.cols()), 0);
-        if (static_cast<int64_t>(v.positive.size()) == in.cols())
-            for (Eigen::Index u = 0; u < in.cols(); ++u)
-                v.positive[static_cast<size_t>(u)] += (in.col(u).array() > 0).count();
+        if (probe_.histograms && static_cast<int64_t>(v.positive.size()) == in.cols()) {
+            // Row by row, all units at once (the rows are contiguous).
+            const auto units = static_cast<size_t>(in.cols());
+            int64_t* positive = v.positive.data();
+            for (Eigen::Index r = 0; r < in.rows(); ++r) {
+                const float* row = in.data() + static_cast<size_t>(r) * units;
+                for (size_t u = 0; u < units; ++u)
+                    positive[u] += row[u] > 0 ? 1 : 0;
+            }
+        }
         v.rows += in.rows();
-        if (s.input.requires_grad()) {
+        if (probe_.histograms && s.input.requires_grad()) {
             inputs.push_back(s.input);
             input_of.push_back(s.watched);
         }
@@ -371,9 +331,28 @@ void Diagnostics::measure_probe() {
             values[input_of[i]].has_gradients = true;
         }
     }
+    inputs.clear();
+    // Each layer's sum and sum of squares, every layer's at once, as a loop
+    // from 0 adds them.
+    std::vector<SumSeries>& series = scratch.series;
+    series.clear();
+    // The sums first, then the squares: lanes of one kind run the fastest.
+    for (const auto term : {SumSeries::Term::value, SumSeries::Term::square})
+        for (const ProbeValues& v : values)
+            if (!v.outputs.empty())
+                series.push_back({.values = v.outputs.data(),
+                                  .size = v.outputs.size(),
+                                  .term = term,
+                                  .from_zero = true});
+    const std::span<const double> sums = scratch.sums_of_series();
+    const size_t layers = series.size() / 2;
+    size_t next = 0;
     for (size_t i = 0; i < watched_.size(); ++i)
-        if (!values[i].outputs.empty())
-            watched_[i].probe = probe_stats(values[i]);
+        if (!values[i].outputs.empty()) {
+            watched_[i].probe = probe_stats(values[i], sums[next], sums[layers + next],
+                                            probe_.histograms, scratch.distribution);
+            ++next;
+        }
 }
 
 void Diagnostics::on_train_end(nn::Module&, const TrainResult&) {

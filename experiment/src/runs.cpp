@@ -97,8 +97,9 @@ RunOutcome run_one(const Config& base, const RunSpec& spec, size_t index,
     const Config config = run_config(base, spec);
     Experiment e = prepare_experiment(config);
     const int64_t epochs = config.training.epochs;
-    const bool has_boundary = e.classification && e.split.train.num_features() == 2 &&
-                              spec.seed == base.compare.seeds.front();
+    // The pictures show the first seed's boundary and probe histograms.
+    const bool drawn = spec.seed == base.compare.seeds.front();
+    const bool has_boundary = e.classification && e.split.train.num_features() == 2 && drawn;
     const bool live_boundary = has_boundary && options.boundary_every > 0 && options.on_boundary;
     const auto record = [&](const EpochMetrics& m) {
         if (options.on_epoch)
@@ -107,7 +108,8 @@ RunOutcome run_one(const Config& base, const RunSpec& spec, size_t index,
         if (live_boundary && (m.epoch % options.boundary_every == 0 || m.epoch == epochs))
             options.on_boundary(index, m.epoch, decision_boundary(e));
     };
-    outcome.result = train(e, {}, stop, {.record = record, .history = History::last_epoch});
+    outcome.result = train(
+        e, {}, stop, {.record = record, .history = History::last_epoch, .probe_histograms = drawn});
     if (e.classification) {
         outcome.classes = e.classes;
         if (has_boundary)

@@ -356,9 +356,11 @@ TrainResult train(Experiment& e, std::span<Callback* const> callbacks,
         all.push_back(&diagnostics.emplace(
             Diagnostics::Probe{.features = probe.features,
                                .targets = probe.targets,
-                               .loss = [probe_loss](const Tensor& output, const Tensor& targets) {
-                                   return compute_loss(probe_loss, output, targets);
-                               }}));
+                               .loss =
+                                   [probe_loss](const Tensor& output, const Tensor& targets) {
+                                       return compute_loss(probe_loss, output, targets);
+                                   },
+                               .histograms = recording.probe_histograms}));
     }
     // After the diagnostics (they add to the metrics it may stop on), before
     // the caller's callbacks, which see the state it leaves.

@@ -67,19 +67,28 @@ TEST_CASE("percentile interpolates linearly between ranks, as torch.quantile",
 
 TEST_CASE("percentiles of many values are exactly those of a sorted copy",
           "[compare][diagnostics][probe]") {
-    // Past a few thousand values, percentiles selects through buckets; the
-    // result must not move by an ulp, whatever the values' spread.
+    // Past a few thousand values, percentiles selects through buckets, and
+    // answers ranks among the values equal to the minimum or the maximum
+    // from their counts; the result must not move by an ulp, whatever the
+    // values' spread.
     std::mt19937 rng(7);
     std::normal_distribution<float> normal(0.0f, 1.0f);
-    for (const int shape : {0, 1, 2, 3}) {
-        INFO("shape " << shape);
-        std::vector<float> v(8192);
+    // Fewer values than the buckets take are selected directly.
+    const std::vector<std::pair<int, size_t>> cases{{0, 8192}, {1, 8192}, {2, 8192}, {3, 8192},
+                                                    {4, 8192}, {5, 8192}, {6, 8192}, {0, 256},
+                                                    {1, 256},  {3, 256},  {4, 256},  {6, 256}};
+    for (const auto& [shape, size] : cases) {
+        INFO("shape " << shape << ", " << size << " values");
+        std::vector<float> v(size);
         for (size_t i = 0; i < v.size(); ++i) {
             const float x = normal(rng);
             v[i] = shape == 0   ? x
-                   : shape == 1 ? std::max(x, 0.0f)                             // ReLU: half zeros
-                   : shape == 2 ? (i % 100 == 0 ? 1e6f * x : x)                 // far outliers
-                                : static_cast<float>(static_cast<int>(4 * x));  // ties
+                   : shape == 1 ? std::max(x, 0.0f)                            // ReLU: half zeros
+                   : shape == 2 ? (i % 100 == 0 ? 1e6f * x : x)                // far outliers
+                   : shape == 3 ? static_cast<float>(static_cast<int>(4 * x))  // ties
+                   : shape == 4 ? (x < 1.3f ? 0.0f : x)       // 90 % at the minimum
+                   : shape == 5 ? std::clamp(x, -2.0f, 0.5f)  // 30 % at the maximum
+                                : 3.0f;                       // one value
         }
         std::vector<float> sorted = v;
         std::sort(sorted.begin(), sorted.end());
@@ -160,6 +169,38 @@ TEST_CASE("The probe's distributions, histograms and firing frequencies match Py
         check_close(floats(std::vector<double>{p.gradients->low, p.gradients->high}),
                     want("gradients_range"), 1e-4, 1e-7);
         check_close(floats(p.gradients->counts), want("gradients_histogram"), 0, 0);
+    }
+}
+
+TEST_CASE("A probe without histograms measures the same, with no histogram nor firing",
+          "[compare][diagnostics][probe]") {
+    const auto& c = oracle();
+    const auto measure = [&](bool histograms) {
+        nn::Sequential model = oracle_model();
+        model.train();
+        Diagnostics diagnostics(Diagnostics::Probe{.features = c.inputs.at("x"),
+                                                   .targets = c.inputs.at("y"),
+                                                   .loss = mse,
+                                                   .histograms = histograms});
+        diagnostics.on_train_begin(model);
+        EpochMetrics metrics;
+        TrainState state;
+        diagnostics.on_epoch_end(metrics, state);
+        diagnostics.on_train_end(model, {});
+        return metrics.diagnostics->activations;
+    };
+    const std::vector<ActivationStats> with = measure(true), without = measure(false);
+    REQUIRE(with.size() == without.size());
+    for (size_t l = 0; l < with.size(); ++l) {
+        REQUIRE(without[l].probe);
+        const ProbeStats &a = *with[l].probe, &b = *without[l].probe;
+        CHECK(std::vector{a.mean, a.std, a.p2, a.p50, a.p98, a.unit0_input_p15, a.unit0_input_p50,
+                          a.unit0_input_p85} == std::vector{b.mean, b.std, b.p2, b.p50, b.p98,
+                                                            b.unit0_input_p15, b.unit0_input_p50,
+                                                            b.unit0_input_p85});
+        CHECK(b.outputs.counts.empty());
+        CHECK_FALSE(b.gradients);
+        CHECK(b.firing.empty());
     }
 }
 

@@ -16,6 +16,7 @@
 // grad, no running statistic and no random number is used.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,13 +31,18 @@ class Diagnostics : public Callback {
         Tensor features;  // [rows, inputs], as the model takes them
         Tensor targets;   // as `loss` takes them
         std::function<Tensor(const Tensor& output, const Tensor& targets)> loss{};
+        // ProbeStats' histograms and firing frequencies too. Without them the
+        // probe takes no backward pass: compare draws them for one run of
+        // each activation, and measures the rest without.
+        bool histograms = true;
     };
     // At most this many rows make a probe (Glorot & Bengio used 300).
     static constexpr int64_t kProbeRows = 256;
 
-    Diagnostics() = default;
+    Diagnostics();
     // With a probe: ActivationStats::probe is filled at every epoch's end.
     explicit Diagnostics(Probe probe);
+    ~Diagnostics() override;
 
     void on_train_begin(nn::Module& model) override;
     void on_batch_begin(TrainState& state) override;
@@ -54,7 +60,9 @@ class Diagnostics : public Callback {
         nn::UnitHealth health = nn::UnitHealth::none;
         float low = 0, high = 0;  // output range, for saturation
         bool is_output = false;   // its output is the model's: a prediction, not a unit
-        Eigen::Array<bool, 1, Eigen::Dynamic> alive;  // [units], dead_* kinds
+        // [units], dead_* kinds: 1 once a unit was alive (bytes, not bool,
+        // which the compiler cannot vectorise)
+        Eigen::Array<uint8_t, 1, Eigen::Dynamic> alive;
         double sum = 0;
         int64_t saturated = 0;
         int64_t outputs = 0;
@@ -64,7 +72,10 @@ class Diagnostics : public Callback {
         size_t watched;
         Tensor input, output;
     };
-    void observe(Watched& w, const Matrix& input, const Matrix& output);
+    // Buffers kept from one batch or epoch to the next (diagnostics.cpp).
+    struct Scratch;
+    // Counts the training forward's activation calls (seen_) into watched_.
+    void observe_forward(const Tensor& model_output);
     // Fills each hidden layer's Watched::probe from one pass over the probe.
     void measure_probe();
 
@@ -72,7 +83,8 @@ class Diagnostics : public Callback {
     nn::Module* model_ = nullptr;
     std::vector<std::pair<std::string, Tensor>> weights_;  // every Linear's
     std::vector<double> grad_norm_sums_;
-    std::vector<Matrix> before_step_;  // each weight before this batch's step
+    std::vector<Matrix> before_step_;   // each weight before this batch's step
+    std::vector<double> before_norms_;  // and its norm
     std::vector<double> update_ratio_sums_;
     int64_t batches_ = 0, steps_ = 0;
     std::vector<Watched> watched_;
@@ -80,6 +92,7 @@ class Diagnostics : public Callback {
     bool armed_ = false;      // only the training forward passes count
     bool probing_ = false;    // the probe's forward pass: seen_ is kept for measure_probe
     std::vector<nn::HookHandle> hooks_;
+    std::unique_ptr<Scratch> scratch_;
 };
 
 }  // namespace tinynn::experiment

@@ -34,6 +34,9 @@ enum class History { every_epoch, last_epoch };
 struct Recording {
     std::function<void(const EpochMetrics&)> record{};
     History history = History::every_epoch;
+    // With diagnostics, the probe's histograms and firing frequencies
+    // (Diagnostics::Probe::histograms).
+    bool probe_histograms = true;
 };
 
 struct FitOptions {
