@@ -5,7 +5,10 @@
 #include <fstream>
 #include <string>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <tinynn/tinynn.hpp>
@@ -53,6 +56,20 @@ TEST_CASE("A signal stops training with its metrics and loadable weights", "[cli
     }
 }
 
+namespace {
+// timeout's SIGKILL goes to its whole process group, and it returns once its
+// own child has died: the killed tinynn may still be exiting, holding the run
+// directory's lock, and the next run would then be refused at once (seen in
+// the full suite on a loaded machine). Waits until the kernel has released it.
+void wait_for_lock_release(const fs::path& lock) {
+    const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;  // killed before it made one
+    REQUIRE(::flock(fd, LOCK_EX) == 0);
+    ::close(fd);
+}
+}  // namespace
+
 TEST_CASE("kill -9 during a run leaves the previous run's files whole", "[cli][interrupt]") {
     TempDir dir;
     const std::string cli = TINYNN_CLI_PATH;
@@ -71,6 +88,7 @@ TEST_CASE("kill -9 during a run leaves the previous run's files whole", "[cli][i
         CHECK(WEXITSTATUS(raw) == 137);  // timeout's status for a killed command
         CHECK(read_file(dir.path() / "run/metrics.csv") == metrics);
         CHECK(read_file(dir.path() / "run/model.safetensors") == weights);
+        wait_for_lock_release(dir.path() / ".run.lock");
     }
 }
 
