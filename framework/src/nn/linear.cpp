@@ -268,11 +268,9 @@ Tensor linear_activation(Linear& layer, const Tensor& input, LinearActivation ac
     const Tensor weight = layer.weight(), bias = layer.bias();
     Shape shape = linear_shape(input, weight, bias);
     LinearPlan plan{};
-    Matrix pre = linear_forward(input.matrix(), weight.matrix(),  // [batch, out]
-                                bias.defined() ? &bias.matrix() : nullptr, plan);
-    Matrix y = detail::take_matrix(pre.rows(), pre.cols());  // [batch, out]
-    activation_forward(act, pre, y);
-    detail::recycle(pre);
+    Matrix y = linear_forward(input.matrix(), weight.matrix(),  // [batch, out]
+                              bias.defined() ? &bias.matrix() : nullptr, plan);
+    activation_forward(act, y, y);  // in place: the kernels are coefficient-wise
     return record(std::move(y), std::move(shape), activation_op(act), input, weight, bias,
                   [plan, act](const Node& n, const Matrix& dy, std::vector<Matrix>& grads) {
                       Matrix d_pre = detail::take_matrix(dy.rows(), dy.cols());  // [batch, out]
