@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "autograd/graph.hpp"
 #include "optim/format.hpp"
 #include "tinynn/error.hpp"
 
@@ -52,14 +53,19 @@ Optimizer::Optimizer(std::vector<Tensor> parameters, double lr, std::string kind
 }
 
 void Optimizer::zero_grad(bool set_to_none) {
+    // Through the values themselves, not grad() and set_grad(): handles to
+    // the grads would cost two atomic counts each, in every step of a toy
+    // model (parameters are checked defined at construction).
     for (Tensor& p : parameters_) {
-        Tensor grad = p.grad();
-        if (!grad.defined())
+        detail::TensorImpl& value = *p.impl();
+        if (!value.grad)
             continue;
-        if (set_to_none)
-            p.set_grad(Tensor());
-        else  // in place, as torch: a handle to the grad taken earlier sees the zeros
-            grad.matrix().setZero();
+        if (set_to_none) {
+            value.grad.reset();
+        } else {  // in place, as torch: a handle to the grad taken earlier sees the zeros
+            value.grad->data.setZero();
+            ++value.grad->version;  // as a write through matrix()
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "autograd/graph.hpp"
 #include "threads/team.hpp"
 #include "tinynn/error.hpp"
 
@@ -88,24 +89,27 @@ void SGD::step() {
     steps_.clear();
     double work = 0;
     for (size_t i = 0; i < parameters_.size(); ++i) {
-        Tensor& p = parameters_[i];
-        const Tensor grad = p.grad();
+        // The values themselves, not handles (two atomic counts each, in
+        // every step of a toy model); parameters are checked defined at
+        // construction.
+        detail::TensorImpl& p = *parameters_[i].impl();
         // Parameters the loss did not reach keep their value and their
         // momentum, as in PyTorch.
-        if (!grad.defined())
+        if (!p.grad)
             continue;
-        Matrix& w = p.matrix();
-        const Matrix& g = grad.matrix();
+        ++p.version;  // written below, as through matrix()
+        Matrix& w = p.data;
+        const Matrix& g = p.grad->data;
         Matrix& buf = momentum_buffers_[i];
         // Both can only drift from the parameter's layout through writes to
         // matrix(); catch that here rather than as an Eigen assertion.
         if (g.rows() != w.rows() || g.cols() != w.cols())
             throw Error("SGD: parameter " + std::to_string(i) + " has shape " +
-                        format_shape(p.shape()) + " but its grad has shape " +
-                        format_shape(grad.shape()));
+                        format_shape(p.shape) + " but its grad has shape " +
+                        format_shape(p.grad->shape));
         if (buf.size() != 0 && (buf.rows() != w.rows() || buf.cols() != w.cols()))
             throw Error("SGD: parameter " + std::to_string(i) + " now has shape " +
-                        format_shape(p.shape()) + " but its momentum buffer holds " +
+                        format_shape(p.shape) + " but its momentum buffer holds " +
                         std::to_string(buf.rows()) + "x" + std::to_string(buf.cols()) + " values");
         // The grad tensor is held by the parameter until the next zero_grad.
         steps_.push_back({w.data(), g.data(), nullptr, w.size(), buf.size() == 0, i});
@@ -125,17 +129,25 @@ void SGD::step() {
     // Each part updates the same stretch of every parameter: for a weight
     // [out, in], the rows whose gradient the same thread computed
     // (functional::linear cuts its backward the same way).
+    const auto update_stretch = [&](const Step& s, int64_t lo, int64_t hi) {
+        const Flat w(s.weight + lo, hi - lo);
+        const Flat buf(s.buffer == nullptr ? nullptr : s.buffer + lo, hi - lo);
+        const ConstFlat g(s.grad + lo, hi - lo);
+        if (o.weight_decay != 0.0f)
+            update(w, buf, g + o.weight_decay * w, o, keep, s.first);
+        else
+            update(w, buf, g, o, keep, s.first);
+    };
     const int parts = detail::parts_for(work, kSerialUpdateWork);
+    if (parts == 1) {  // a small model's step: no cuts to make, nothing to hand over
+        for (const Step& s : steps_)
+            update_stretch(s, 0, s.size);
+        return;
+    }
     detail::run_parts(parts, [&](int part) {
         for (const Step& s : steps_) {
             const auto [lo, hi] = detail::part_range(s.size, part, parts);
-            const Flat w(s.weight + lo, hi - lo);
-            const Flat buf(s.buffer == nullptr ? nullptr : s.buffer + lo, hi - lo);
-            const ConstFlat g(s.grad + lo, hi - lo);
-            if (o.weight_decay != 0.0f)
-                update(w, buf, g + o.weight_decay * w, o, keep, s.first);
-            else
-                update(w, buf, g, o, keep, s.first);
+            update_stretch(s, lo, hi);
         }
     });
 }
