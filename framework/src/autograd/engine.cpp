@@ -228,7 +228,9 @@ Matrix seed_for(const Tensor& output, const Tensor& gradient, const char* caller
             throw Error(std::string(caller) +
                         ": a gradient can be implied only for a one-element output, got shape " +
                         format_shape(out.shape) + "; pass a gradient of that shape");
-        return Matrix::Ones(out.data.rows(), out.data.cols());
+        Matrix one = take_matrix(1, 1);
+        one(0, 0) = 1.0f;
+        return one;
     }
     if (gradient.shape() != out.shape)
         throw Error(std::string(caller) + ": the gradient has shape " +

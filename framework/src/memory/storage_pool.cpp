@@ -22,19 +22,19 @@ class StoragePool {
     // allocates.
     StoragePool() { blocks_.reserve(kPooledMaxBlocks); }
 
-    // A kept block of rows * cols floats, reshaped; empty when there is none.
-    Matrix take(Eigen::Index rows, Eigen::Index cols) {
+    // Moves a kept block of rows * cols floats into the empty m; false when
+    // there is none.
+    bool take(Matrix& m, Eigen::Index rows, Eigen::Index cols) {
         // Newest first: the block freed last is the likeliest still in cache.
         for (size_t i = blocks_.size(); i-- > 0;) {
             if (blocks_[i].size() != rows * cols)
                 continue;
-            Matrix m = std::move(blocks_[i]);
+            m.swap(blocks_[i]);
             blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(i));
             bytes_ -= bytes_of(m);
-            m.resize(rows, cols);  // same size: keeps the storage
-            return m;
+            return true;
         }
-        return Matrix();
+        return false;
     }
 
     void put(Matrix& m) noexcept {
@@ -80,20 +80,18 @@ class SmallCache {
     static constexpr size_t kDepth = 8;
     static constexpr Eigen::Index kMaxKeptFloats = 256 * 1024;  // 1 MiB a thread
 
-    Matrix take(Eigen::Index rows, Eigen::Index cols) {
-        const Eigen::Index size = rows * cols;
+    // As StoragePool::take.
+    bool take(Matrix& m, Eigen::Index size) {
         Bucket& bucket = buckets_[bucket_of(size)];
         for (size_t k = 0; k < kDepth; ++k) {
             if (bucket.sizes[k] != size)
                 continue;
-            Matrix m;
             m.swap(bucket.slots[k]);
             bucket.sizes[k] = 0;
             kept_ -= size;
-            m.resize(rows, cols);  // same size: keeps the storage
-            return m;
+            return true;
         }
-        return Matrix();
+        return false;
     }
 
     // Keeps m's storage when its bucket has a free slot and the thread keeps
@@ -177,13 +175,19 @@ PoisonTakenStorage::~PoisonTakenStorage() {
 }
 
 Matrix take_matrix(Eigen::Index rows, Eigen::Index cols) {
+    // One Matrix, returned in place, and storage swapped into it: a toy
+    // model's step takes a dozen (W1: 11), so each move or free(nullptr)
+    // showed in the profile.
     Matrix m;
-    if (is_small(rows * cols))
-        m = small_cache.take(rows, cols);
-    else if (GuardedPool* p = rows * cols >= kPooledMinFloats ? the_pool() : nullptr) {
+    const Eigen::Index size = rows * cols;
+    if (is_small(size)) {
+        small_cache.take(m, size);
+    } else if (GuardedPool* p = size >= kPooledMinFloats ? the_pool() : nullptr) {
         const std::lock_guard lock(p->mutex);
-        m = p->pool.take(rows, cols);
+        p->pool.take(m, rows, cols);
     }
+    // A kept block usually comes back in the shape it left; resizing it to
+    // another of the same size keeps its storage.
     if (m.rows() != rows || m.cols() != cols)
         m.resize(rows, cols);
     if (poison_taken) [[unlikely]]
@@ -191,7 +195,7 @@ Matrix take_matrix(Eigen::Index rows, Eigen::Index cols) {
     return m;
 }
 
-void recycle(Matrix& m) noexcept {
+void recycle_storage(Matrix& m) noexcept {
     if (is_small(m.size()))
         small_cache.put(m);
     else if (GuardedPool* p = m.size() >= kPooledMinFloats ? the_pool() : nullptr) {

@@ -37,7 +37,13 @@ Matrix evaluate_pooled(const Eigen::MatrixBase<Expr>& expr) {
 
 // Keeps m's storage for a later take_matrix, or frees it when it is small or
 // too large for the pool; m is left empty.
-void recycle(Matrix& m) noexcept;
+void recycle_storage(Matrix& m) noexcept;
+// As recycle_storage; inline, because a step's engine hands back as many
+// empty matrices (gradients it moved on) as full ones.
+inline void recycle(Matrix& m) noexcept {
+    if (m.size() != 0)
+        recycle_storage(m);
+}
 
 // What the pool holds now.
 struct PoolContents {

@@ -40,7 +40,9 @@ Matrix reduce_losses(Matrix& losses, Reduction reduction, Shape& shape, Shape no
     if (reduction == Reduction::mean)
         total /= static_cast<float>(losses.size());
     detail::recycle(losses);
-    return Matrix::Constant(1, 1, total);
+    Matrix out = detail::take_matrix(1, 1);
+    out(0, 0) = total;
+    return out;
 }
 
 // The upstream gradient of one element: g broadcast for none, scaled for mean.
