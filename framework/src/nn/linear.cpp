@@ -248,14 +248,18 @@ void activation_backward(LinearActivation act, const Matrix& y, const Matrix& dy
 }  // namespace
 
 std::optional<LinearActivation> linear_activation_of(const Module& module) {
-    const std::type_info& type = typeid(module);
-    if (type == typeid(Sigmoid))
+    // Types compared by their type_info's address: operator== compares the
+    // names when the addresses differ, a strcmp for each kind tried in every
+    // forward. A type has one type_info in a binary; should one have two
+    // (across shared libraries), the pair runs unfused, with the same bits.
+    const std::type_info* type = &typeid(module);
+    if (type == &typeid(Sigmoid))
         return LinearActivation{Activation::sigmoid};
-    if (type == typeid(Tanh))
+    if (type == &typeid(Tanh))
         return LinearActivation{Activation::tanh};
-    if (type == typeid(ReLU))
+    if (type == &typeid(ReLU))
         return LinearActivation{Activation::relu};
-    if (type == typeid(LeakyReLU)) {
+    if (type == &typeid(LeakyReLU)) {
         const float slope = static_cast<const LeakyReLU&>(module).negative_slope();
         if (!(slope < 0.0f))
             return LinearActivation{Activation::leaky_relu, slope};
@@ -265,7 +269,8 @@ std::optional<LinearActivation> linear_activation_of(const Module& module) {
 
 Tensor linear_activation(Linear& layer, const Tensor& input, LinearActivation act) {
     check_features(layer, input);
-    const Tensor weight = layer.weight(), bias = layer.bias();
+    const Tensor& weight = layer.weight_;
+    const Tensor& bias = layer.bias_;
     Shape shape = linear_shape(input, weight, bias);
     LinearPlan plan{};
     Matrix y = linear_forward(input.matrix(), weight.matrix(),  // [batch, out]

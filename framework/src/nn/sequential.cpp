@@ -16,9 +16,10 @@ void Sequential::push_back(std::shared_ptr<Module> module) {
 namespace {
 // The activation layer `next` fuses with when `layer` is a Linear (exactly)
 // and no forward hook watches either: a hook would be owed the Linear's
-// output, which the fused node never makes.
+// output, which the fused node never makes. (Types by address, as
+// linear_activation_of.)
 std::optional<LinearActivation> fuses_with(const Module& layer, const Module& next) {
-    if (typeid(layer) != typeid(Linear) || layer.has_forward_hooks() || next.has_forward_hooks())
+    if (&typeid(layer) != &typeid(Linear) || layer.has_forward_hooks() || next.has_forward_hooks())
         return std::nullopt;
     return linear_activation_of(next);
 }

@@ -6,6 +6,8 @@
 
 namespace tinynn::nn {
 
+struct LinearActivation;  // nn/linear_activation.hpp, inside the library
+
 // y = x W^T + b for x of shape [batch, in] or [in]. Initialised as PyTorch
 // does: W ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with a = sqrt(5)), b
 // the same bound, from the default generator.
@@ -23,6 +25,10 @@ class Linear : public Module {
     void reset_parameters();
 
   private:
+    // Sequential's Linear + activation node reads the parameters in place:
+    // weight() and bias() hand out new handles, two atomic counts each.
+    friend Tensor linear_activation(Linear& layer, const Tensor& input, LinearActivation act);
+
     int64_t in_features_;
     int64_t out_features_;
     Tensor weight_;
