@@ -51,9 +51,11 @@ TEST_CASE("Tiny products give the bits of an in-order sum", "[tiny_products]") {
     tinynn::manual_seed(3);
     // [m, k] x [k, n]: W1's layers, single rows, columns and shared dims, and
     // the largest tiny shapes.
-    const std::vector<std::vector<Index>> shapes = {{4, 2, 8},   {4, 8, 1},   {1, 1, 1},
-                                                    {1, 16, 32}, {32, 16, 1}, {4, 1, 8},
-                                                    {8, 4, 16},  {2, 256, 1}};
+    // Output widths of 2, 3, 5, 7, 12 and 13 take the blocks of four and the
+    // single columns after the blocks of eight.
+    const std::vector<std::vector<Index>> shapes = {
+        {4, 2, 8},   {4, 8, 1}, {1, 1, 1}, {1, 16, 32}, {32, 16, 1}, {4, 1, 8},  {8, 4, 16},
+        {2, 256, 1}, {8, 4, 2}, {3, 5, 3}, {2, 7, 5},   {5, 3, 7},   {2, 9, 12}, {3, 4, 13}};
     for (const auto& s : shapes) {
         const Index m = s[0], k = s[1], n = s[2];
         REQUIRE(tinynn::detail::is_tiny_product(m, n, k));
