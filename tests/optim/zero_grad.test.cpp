@@ -100,3 +100,44 @@ TEST_CASE("With momentum and weight decay a parameter left out of a step moves a
         }
     }
 }
+
+TEST_CASE("zero_grad() then backward gives a new grad: a handle taken before keeps its values",
+          "[optim][nn][zero_grad]") {
+    // The grad value dropped by zero_grad is filled again by the next
+    // backward only when nothing else holds it (autograd/graph.hpp,
+    // spare_grad); either way the new grad must behave as a new tensor.
+    Tensor a = Tensor({1.0f, 2.0f}).requires_grad_();
+    optim::SGD opt({a}, {.lr = 0.1f});
+    (a * a).sum().backward();
+    const Tensor held = a.grad();  // a handle: this grad must not be reused
+    opt.zero_grad();
+    CHECK_FALSE(a.grad().defined());
+    (a * a * a).sum().backward();
+    CHECK(held.to_vector() == std::vector<float>{2, 4});
+    CHECK(a.grad().to_vector() == std::vector<float>{3, 12});
+    CHECK(a.grad().impl() != held.impl());
+
+    // Nothing holds it now: the value may be reused, but not its contents,
+    // its version or anything marked on it.
+    a.grad().requires_grad_();
+    opt.zero_grad();
+    CHECK_FALSE(a.grad().defined());
+    (a * a).sum().backward();
+    CHECK(a.grad().to_vector() == std::vector<float>{2, 4});
+    CHECK_FALSE(a.grad().requires_grad());
+
+    nn::Linear layer(2, 1);
+    for (int step = 0; step < 3; ++step) {
+        layer.zero_grad();
+        CHECK_FALSE(layer.weight().grad().defined());
+        layer(ones({1, 2})).sum().backward();
+        CHECK(layer.weight().grad().to_vector() == std::vector<float>{1, 1});
+        CHECK(layer.bias().grad().to_vector() == std::vector<float>{1});
+    }
+    // A grad read into a graph and then dropped is not reused while the
+    // graph holds it.
+    const Tensor doubled = layer.bias().grad() * 2.0f;
+    layer.zero_grad();
+    layer(ones({1, 2})).sum().backward();
+    CHECK(doubled.to_vector() == std::vector<float>{2});
+}

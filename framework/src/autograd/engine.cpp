@@ -45,7 +45,7 @@ class Sink {
             recycle(g);
         } else if (leaf.requires_grad) {
             if (!leaf.grad) {
-                leaf.grad = new_impl();
+                leaf.grad = leaf.spare_grad ? std::move(leaf.spare_grad) : new_impl();
                 leaf.grad->shape = leaf.shape;
             }
             add_into(leaf.grad->data, g);
@@ -319,6 +319,26 @@ Tensor make_result(Matrix data, Shape shape, const char* op,
 
 std::shared_ptr<TensorImpl> new_impl() {
     return std::allocate_shared<TensorImpl>(BlockAllocator<TensorImpl>());
+}
+
+void zero_grad_of(TensorImpl& parameter, bool set_to_none) {
+    std::shared_ptr<TensorImpl>& grad = parameter.grad;
+    if (!grad)
+        return;
+    if (!set_to_none) {
+        grad->data.setZero();
+        ++grad->version;  // written in place, as through matrix()
+        return;
+    }
+    // Kept only when it is a plain value no one else can see, so that the
+    // next backward's grad is a new value in all but its address: version
+    // 0, no storage, no grad of its own, not in any graph.
+    if (grad.use_count() == 1 && !grad->requires_grad && !grad->grad_fn && !grad->grad) {
+        recycle(grad->data);
+        grad->version = 0;
+        parameter.spare_grad = std::move(grad);
+    }
+    grad.reset();
 }
 
 const TensorImpl& impl_of(const Tensor& t) {

@@ -29,6 +29,10 @@ struct TensorImpl {
     uint32_t version = 0;
     std::shared_ptr<TensorImpl> grad;  // leaves: accumulated by backward()
     std::shared_ptr<Node> grad_fn;     // values made by an op: that op
+    // A grad that zero_grad dropped and nothing else held: the next backward
+    // fills it again instead of making a new value, as a training loop drops
+    // and remakes every parameter's grad every step.
+    std::shared_ptr<TensorImpl> spare_grad;
 
     TensorImpl() = default;
     TensorImpl(const TensorImpl&) = delete;
@@ -111,5 +115,10 @@ const TensorImpl& impl_of(const Tensor& t);  // throws for an undefined tensor
 
 // A new, empty value, in take_block memory (small_blocks.hpp).
 std::shared_ptr<TensorImpl> new_impl();
+
+// What Module::zero_grad and Optimizer::zero_grad do to each parameter: its
+// grad set to none (kept as its spare_grad when nothing else holds it), or
+// zeroed in place, as torch, so that a handle to the grad sees the zeros.
+void zero_grad_of(TensorImpl& parameter, bool set_to_none);
 
 }  // namespace tinynn::detail

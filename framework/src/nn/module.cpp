@@ -4,6 +4,7 @@
 #include <typeinfo>
 #include <unordered_set>
 
+#include "autograd/graph.hpp"
 #include "tinynn/autograd.hpp"
 
 namespace tinynn::nn {
@@ -169,15 +170,8 @@ std::vector<Tensor> Module::parameters(bool recurse) const {
 }
 
 void Module::zero_grad(bool set_to_none) {
-    for (Tensor& p : parameters()) {
-        Tensor grad = p.grad();
-        if (!grad.defined())
-            continue;
-        if (set_to_none)
-            p.set_grad(Tensor());
-        else  // in place, as torch: a handle to the grad taken earlier sees the zeros
-            grad.matrix().setZero();
-    }
+    for (Tensor& p : parameters())
+        detail::zero_grad_of(*p.impl(), set_to_none);
 }
 
 void Module::train(bool on) {

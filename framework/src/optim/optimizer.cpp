@@ -56,17 +56,8 @@ void Optimizer::zero_grad(bool set_to_none) {
     // Through the values themselves, not grad() and set_grad(): handles to
     // the grads would cost two atomic counts each, in every step of a toy
     // model (parameters are checked defined at construction).
-    for (Tensor& p : parameters_) {
-        detail::TensorImpl& value = *p.impl();
-        if (!value.grad)
-            continue;
-        if (set_to_none) {
-            value.grad.reset();
-        } else {  // in place, as torch: a handle to the grad taken earlier sees the zeros
-            value.grad->data.setZero();
-            ++value.grad->version;  // as a write through matrix()
-        }
-    }
+    for (Tensor& p : parameters_)
+        detail::zero_grad_of(*p.impl(), set_to_none);
 }
 
 void Optimizer::set_lr(double lr) {
