@@ -264,6 +264,8 @@ namespace {
 // Drops `inputs`; nodes that would die with them are dismantled one by one
 // here instead of inside each other's destructors.
 void free_inputs(Edges& inputs) {
+    if (inputs.empty())  // a node released by a backward, now destroyed
+        return;
     std::vector<std::shared_ptr<Node>> doomed;
     auto collect = [&doomed](Edges& edges) {
         // Edge by edge: a value an op uses twice (x * x) is held by both

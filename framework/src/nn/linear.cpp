@@ -51,7 +51,8 @@ void Linear::reset_parameters() {
 
 namespace {
 void check_features(const Linear& layer, const Tensor& input) {
-    if (input.dim() == 0 || input.shape().back() != layer.in_features())
+    const Shape& x = input.shape();
+    if (x.empty() || x.back() != layer.in_features())
         throw Error(features_error(input, layer.in_features(), layer.describe()));
 }
 }  // namespace
@@ -78,17 +79,21 @@ struct LinearPlan {
 
 // Checks the operands and returns the output's shape.
 Shape linear_shape(const Tensor& input, const Tensor& weight, const Tensor& bias) {
-    if (weight.dim() != 2)
-        throw Error("linear: weight must be a matrix [out, in], got shape " +
-                    format_shape(weight.shape()));
-    const int64_t out_features = weight.shape()[0], in_features = weight.shape()[1];
-    if (input.dim() == 0 || input.dim() > 2 || input.shape().back() != in_features)
-        throw Error(features_error(input, in_features,
-                                   "linear (weight " + format_shape(weight.shape()) + ")"));
-    if (bias.defined() && bias.shape() != Shape{out_features})
-        throw Error("linear: bias must have shape " + format_shape({out_features}) + ", got " +
-                    format_shape(bias.shape()));
-    Shape shape = input.shape();
+    // Each shape read once: every read checks that the tensor is defined.
+    const Shape& w = weight.shape();
+    if (w.size() != 2)
+        throw Error("linear: weight must be a matrix [out, in], got shape " + format_shape(w));
+    const int64_t out_features = w[0], in_features = w[1];
+    const Shape& x = input.shape();
+    if (x.empty() || x.size() > 2 || x.back() != in_features)
+        throw Error(features_error(input, in_features, "linear (weight " + format_shape(w) + ")"));
+    if (bias.defined()) {
+        const Shape& b = bias.shape();
+        if (b.size() != 1 || b[0] != out_features)
+            throw Error("linear: bias must have shape " + format_shape({out_features}) + ", got " +
+                        format_shape(b));
+    }
+    Shape shape = x;
     shape.back() = out_features;
     return shape;
 }
