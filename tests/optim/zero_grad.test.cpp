@@ -125,6 +125,17 @@ TEST_CASE("zero_grad() then backward gives a new grad: a handle taken before kee
     (a * a).sum().backward();
     CHECK(a.grad().to_vector() == std::vector<float>{2, 4});
     CHECK_FALSE(a.grad().requires_grad());
+    // The kept storage is written, never added to: reached by two ops, the
+    // two gradients' sum; by none, no grad.
+    for (int step = 0; step < 3; ++step) {
+        opt.zero_grad();
+        ((a * a).sum() + a.sum()).backward();
+        CHECK(a.grad().to_vector() == std::vector<float>{3, 5});
+    }
+    opt.zero_grad();
+    Tensor b = Tensor({1.0f}).requires_grad_();
+    (b * 2.0f).sum().backward();
+    CHECK_FALSE(a.grad().defined());
 
     nn::Linear layer(2, 1);
     for (int step = 0; step < 3; ++step) {

@@ -45,7 +45,12 @@ class Sink {
             recycle(g);
         } else if (leaf.requires_grad) {
             if (!leaf.grad) {
-                leaf.grad = leaf.spare_grad ? std::move(leaf.spare_grad) : new_impl();
+                if (leaf.spare_grad) {
+                    leaf.grad = std::move(leaf.spare_grad);
+                    recycle(leaf.grad->data);  // storage this backward did not use
+                } else {
+                    leaf.grad = new_impl();
+                }
                 leaf.grad->shape = leaf.shape;
             }
             add_into(leaf.grad->data, g);
@@ -94,6 +99,18 @@ void start_walk(Node& node, uint64_t walk) {
     node.walk = walk;
     node.waiting_for = 0;
     recycle(node.pending);
+}
+
+// Storage for a gradient of `value`: a leaf's spare grad's (zero_grad_of)
+// when it has the size, or taken.
+Matrix gradient_storage(TensorImpl& value) {
+    const Eigen::Index rows = value.data.rows(), cols = value.data.cols();
+    if (value.spare_grad) {
+        Matrix& kept = value.spare_grad->data;
+        if (kept.rows() == rows && kept.cols() == cols)
+            return std::move(kept);  // leaves it empty
+    }
+    return take_matrix(rows, cols);
 }
 
 void check_gradient_shape(const Matrix& g, const TensorImpl& value, const char* op) {
@@ -195,11 +212,9 @@ void run_backward(const std::shared_ptr<TensorImpl>& root, Matrix seed, bool ret
             sink.offer(value.get(), grad_output);
 
         grads.resize(node.inputs.size());
-        for (size_t i = 0; i < node.inputs.size(); ++i) {
-            const Matrix& input = node.inputs[i].value->data;
+        for (size_t i = 0; i < node.inputs.size(); ++i)
             if (node.needs_grad(i))
-                grads[i] = take_matrix(input.rows(), input.cols());
-        }
+                grads[i] = gradient_storage(*node.inputs[i].value);
         node.backward(node, grad_output, grads);
         recycle(grad_output);
         for (size_t i = 0; i < node.inputs.size(); ++i) {
@@ -333,10 +348,9 @@ void zero_grad_of(TensorImpl& parameter, bool set_to_none) {
         return;
     }
     // Kept only when it is a plain value no one else can see, so that the
-    // next backward's grad is a new value in all but its address: version
-    // 0, no storage, no grad of its own, not in any graph.
+    // next backward's grad is a new value in all but its address and
+    // storage: version 0, no grad of its own, not in any graph.
     if (grad.use_count() == 1 && !grad->requires_grad && !grad->grad_fn && !grad->grad) {
-        recycle(grad->data);
         grad->version = 0;
         parameter.spare_grad = std::move(grad);
     }

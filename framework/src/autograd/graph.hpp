@@ -30,8 +30,9 @@ struct TensorImpl {
     std::shared_ptr<TensorImpl> grad;  // leaves: accumulated by backward()
     std::shared_ptr<Node> grad_fn;     // values made by an op: that op
     // A grad that zero_grad dropped and nothing else held: the next backward
-    // fills it again instead of making a new value, as a training loop drops
-    // and remakes every parameter's grad every step.
+    // computes the gradient into its storage and makes it the grad again,
+    // instead of making a new value, as a training loop drops and remakes
+    // every parameter's grad every step.
     std::shared_ptr<TensorImpl> spare_grad;
 
     TensorImpl() = default;
