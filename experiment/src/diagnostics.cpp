@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "distribution.hpp"
-#include "in_order_sums.hpp"
+#include "double_sums.hpp"
 #include "tinynn/autograd.hpp"
 #include "tinynn/error.hpp"
 #include "tinynn/nn/linear.hpp"
@@ -54,7 +54,7 @@ struct Diagnostics::Scratch {
 
     std::span<double> sums_of_series() {
         sums.resize(series.size());
-        in_order_sums(series, sums);
+        double_sums(series, sums);
         return sums;
     }
 };
@@ -332,18 +332,14 @@ void Diagnostics::measure_probe() {
         }
     }
     inputs.clear();
-    // Each layer's sum and sum of squares, every layer's at once, as a loop
-    // from 0 adds them.
+    // Each layer's sum, then each layer's sum of squares.
     std::vector<SumSeries>& series = scratch.series;
     series.clear();
-    // The sums first, then the squares: lanes of one kind run the fastest.
     for (const auto term : {SumSeries::Term::value, SumSeries::Term::square})
         for (const ProbeValues& v : values)
             if (!v.outputs.empty())
-                series.push_back({.values = v.outputs.data(),
-                                  .size = v.outputs.size(),
-                                  .term = term,
-                                  .from_zero = true});
+                series.push_back(
+                    {.values = v.outputs.data(), .size = v.outputs.size(), .term = term});
     const std::span<const double> sums = scratch.sums_of_series();
     const size_t layers = series.size() / 2;
     size_t next = 0;
