@@ -124,6 +124,29 @@ TEST_CASE("Losses are accurate over a million elements", "[nn][loss][accuracy]")
         per_element, 1e-5, 0));
 }
 
+TEST_CASE("mse_loss's sum and mean are its unreduced losses summed in double, rounded to float",
+          "[nn][mse][loss]") {
+    // The reduced losses are summed as the squares are made (no [rows, cols]
+    // of squares is stored); the value must be that of the stored squares.
+    const Tensor x = randn({7, 5});
+    const Tensor y = randn({7, 5});
+    const Tensor none = nn::functional::mse_loss(x, y, nn::Reduction::none);  // [7, 5]
+    double total = 0;
+    for (int64_t i = 0; i < none.numel(); ++i) {
+        const float d = x.data()[i] - y.data()[i];
+        CHECK(none.data()[i] == d * d);
+        total += static_cast<double>(none.data()[i]);
+    }
+    CHECK(nn::functional::mse_loss(x, y, nn::Reduction::sum).item() == static_cast<float>(total));
+    CHECK(nn::functional::mse_loss(x, y).item() == static_cast<float>(total) / 35.0f);
+    // A NaN or an infinity anywhere reaches the reduced loss, as in torch.
+    Tensor z(y.to_vector(), y.shape());
+    z.data()[34] = std::numeric_limits<float>::quiet_NaN();
+    CHECK(std::isnan(nn::functional::mse_loss(x, z).item()));
+    z.data()[34] = std::numeric_limits<float>::infinity();
+    CHECK(std::isinf(nn::functional::mse_loss(x, z, nn::Reduction::sum).item()));
+}
+
 TEST_CASE("BCE gradients for both arguments and every reduction", "[nn][loss][gradcheck]") {
     // Probabilities kept a step away from 0 and 1, where the log is clamped.
     const Tensor p = Tensor({0.2f, 0.6f, 0.85f, 0.4f, 0.15f, 0.7f}, {2, 3});

@@ -25,6 +25,20 @@ const char* reduction_name(Reduction r) {
     return "?";
 }
 
+// The [1, 1] output of a sum or mean reduction of `count` losses whose sum,
+// in double, is `total`. Accumulated in double, so a mean over millions of
+// elements stays within float32 round-off of the exact value, as torch's
+// cascade sum does; then divided in float, as torch divides its float sum.
+Matrix reduced(double total, Eigen::Index count, Reduction reduction, Shape& shape) {
+    shape = {};
+    auto value = static_cast<float>(total);
+    if (reduction == Reduction::mean)
+        value /= static_cast<float>(count);
+    Matrix out = detail::take_matrix(1, 1);
+    out(0, 0) = value;
+    return out;
+}
+
 // Reduces per-element losses [rows, cols], which it consumes, to the output
 // the reduction asks for.
 Matrix reduce_losses(Matrix& losses, Reduction reduction, Shape& shape, Shape none_shape) {
@@ -32,17 +46,10 @@ Matrix reduce_losses(Matrix& losses, Reduction reduction, Shape& shape, Shape no
         shape = std::move(none_shape);
         return std::move(losses);
     }
-    shape = {};
-    // Accumulated in double, so a mean over millions of elements stays within
-    // float32 round-off of the exact value, as torch's cascade sum does; then
-    // divided in float, as torch divides its float sum.
-    float total = static_cast<float>(losses.cast<double>().sum());
-    if (reduction == Reduction::mean)
-        total /= static_cast<float>(losses.size());
+    const double total = losses.cast<double>().sum();
+    const Eigen::Index count = losses.size();
     detail::recycle(losses);
-    Matrix out = detail::take_matrix(1, 1);
-    out(0, 0) = total;
-    return out;
+    return reduced(total, count, reduction, shape);
 }
 
 // The upstream gradient of one element: g broadcast for none, scaled for mean.
@@ -138,10 +145,24 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
         }
         return squared;
     }
-    Matrix losses =  // [rows, cols]
-        detail::evaluate_pooled((input.matrix() - target.matrix()).array().square().matrix());
+    const Matrix& x = input.matrix();   // [rows, cols]
+    const Matrix& y = target.matrix();  // [rows, cols]
     Shape shape;
-    Matrix out = reduce_losses(losses, reduction, shape, input.shape());
+    Matrix out;
+    if (reduction == Reduction::none) {
+        Matrix losses = detail::evaluate_pooled((x - y).array().square().matrix());
+        out = reduce_losses(losses, reduction, shape, input.shape());
+    } else {
+        // The squares summed as they are made, in the order and precision of
+        // reduce_losses (each square rounded to float, then added in double
+        // from the first): the same bits, without storing the squares.
+        double total = 0;
+        for (Eigen::Index i = 0; i < x.size(); ++i) {
+            const float d = x.data()[i] - y.data()[i];
+            total += static_cast<double>(d * d);
+        }
+        out = reduced(total, x.size(), reduction, shape);
+    }
     return detail::make_result(
         std::move(out), std::move(shape), "mse_loss", {&input, &target},
         [reduction](const Node& n, const Matrix& g, std::vector<Matrix>& grads) {
