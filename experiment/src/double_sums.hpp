@@ -6,7 +6,9 @@
 // (term i into sum i mod 32), which the compiler keeps in vector registers;
 // the 32 are then added pairwise (sum k + sum k+16, then k + k+8, ...). The
 // order is fixed, so a series gives the same bits on every run, thread and
-// instruction set. It is not the order of a plain loop or of Eigen's sum()
+// instruction set: a float's square (and a float difference's) is exact in
+// double, so whether the compiler fuses a multiply with its add changes no
+// bit. It is not the order of a plain loop or of Eigen's sum()
 // of a cast<double>(), where each addition waits for the one before: summed
 // that way (in_order_sums, before), they were 13 % of `tinynn compare`, and
 // now 4 % (bench/README.md, issue 17). In double, the two orders differ by
